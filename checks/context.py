@@ -1,0 +1,39 @@
+"""What a check function receives: the lab folder and its parsed files, cached and error-aware.
+
+One :class:`CheckContext` is shared by all checks of a lab folder in a run, so a file is parsed once;
+a parse error is cached too, so every check that needs a malformed file fails with the same
+file:line message while checks that do not need it run normally.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from checks.lab import LabFileError, Manifest, parse, read_text
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """The fixture-like argument of every check (later also the deployed offline cloud)."""
+
+    lab: Path
+    manifest: Manifest
+    _parsed: dict[str, Any | LabFileError] = field(default_factory=dict, repr=False, compare=False)
+
+    def data(self, relpath: str) -> Any:
+        """The parsed content of a JSON/YAML/TOML file; raises :class:`LabFileError` with file:line."""
+        if relpath not in self._parsed:
+            try:
+                self._parsed[relpath] = parse(self.lab, relpath)
+            except LabFileError as exc:
+                self._parsed[relpath] = exc
+        value = self._parsed[relpath]
+        if isinstance(value, LabFileError):  # a fresh exception each time: tracebacks must not pile up
+            raise LabFileError(value.path, value.problem, value.line, value.column)
+        return value
+
+    def text(self, relpath: str) -> str:
+        """The raw text of a learner file (handlers, READMEs), with the same not-found message."""
+        return read_text(self.lab, relpath)

@@ -1,0 +1,160 @@
+"""pytest plugin: turns a lab folder into a graded run. Thin hooks only; the work is elsewhere.
+
+Wired by the ``pytest11`` entry point ``checks.plugin`` (installed package) and by the root
+``conftest.py`` (a clone); the entry point's name equals this module's path so the two never register
+it twice. Run state lives in ``config.stash``:
+
+- :data:`LABS_KEY`: lab folders named on the command line (header, default HTML report path);
+- :data:`RECORDS_KEY`: one :class:`~checks.record.CheckRecord` per graded check, from the reports;
+- :data:`PREVIOUS_KEY`: each lab's score at the previous run (from its state file).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Generator
+from pathlib import Path
+
+import pytest
+
+from checks.items import RECORD_KEY, LabFolder
+from checks.lab import MANIFEST, LabFileError, labs_in_args, read_manifest
+from checks.record import REPORT_ATTR, CheckRecord
+from checks.report import html
+from checks.report.results_json import write_results
+from checks.report.scorecard import Scorecard
+from checks.report.terminal import header_lines, summary_lines
+from checks.sessions import UnknownSession, resolver
+from checks.state import read_state, write_state
+
+LABS_KEY = pytest.StashKey[tuple[Path, ...]]()
+RECORDS_KEY = pytest.StashKey[list[CheckRecord]]()
+PREVIOUS_KEY = pytest.StashKey[dict[str, tuple[float, int]]]()
+STARTED_KEY = pytest.StashKey[float]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("tourlab", "World Tour Ticketing Labs grading")
+    group.addoption(
+        "--results-json",
+        dest="tourlab_results_json",
+        metavar="PATH",
+        help="write the grade in Gradescope's results.json shape to PATH",
+    )
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-html reads --html
+def pytest_configure(config: pytest.Config) -> None:
+    labs = labs_in_args(config.args, config.invocation_params.dir)
+    config.stash[LABS_KEY] = labs
+    config.stash[RECORDS_KEY] = []
+    config.pluginmanager.register(RecordCollector(config.stash[RECORDS_KEY]), RecordCollector.NAME)
+    config.stash[PREVIOUS_KEY] = {str(lab): state.total for lab in labs if (state := read_state(lab))}
+    if labs and hasattr(config.option, "htmlpath"):
+        config.option.htmlpath = config.option.htmlpath or str(html.default_report_path(labs, config.invocation_params.dir))
+        config.option.self_contained_html = True
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    collector = config.pluginmanager.get_plugin(RecordCollector.NAME)
+    if collector is not None:
+        config.pluginmanager.unregister(collector)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[STARTED_KEY] = time.monotonic()
+
+
+def pytest_collect_directory(path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    if (path / MANIFEST).is_file():
+        return LabFolder.from_parent(parent, path=path)
+    return None
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    lines: list[str] = []
+    for lab in config.stash[LABS_KEY]:
+        try:
+            manifest = read_manifest(lab)
+            session = resolver(config)(manifest.session)
+        except (LabFileError, UnknownSession):
+            continue  # collection reports it as a failing lab.toml item
+        lines += header_lines(str(lab), manifest.title, manifest.session, session.enforcement)
+    return lines
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    record = item.stash.get(RECORD_KEY, None)
+    if record is not None and report.when == "call":
+        setattr(report, REPORT_ATTR, record.to_json())
+        report.extras = [*getattr(report, "extras", []), *html.extras_for(record)]
+    return report
+
+
+class RecordCollector:
+    """Gathers check records from reports (on the xdist controller too); ``logreport`` gets no config."""
+
+    NAME = "tourlab-records"
+
+    def __init__(self, records: list[CheckRecord]) -> None:
+        self._records = records
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        data = getattr(report, REPORT_ATTR, None)
+        if data is not None and report.when == "call":
+            self._records.append(CheckRecord.from_json(data))
+
+
+def _scorecard(config: pytest.Config) -> Scorecard:
+    return Scorecard.from_records(config.stash.get(RECORDS_KEY, []))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    config = session.config
+    if hasattr(config, "workerinput"):
+        return  # the xdist controller writes the files, from all workers' records
+    scorecard = _scorecard(config)
+    target = config.getoption("tourlab_results_json")
+    if target:
+        elapsed = time.monotonic() - config.stash.get(STARTED_KEY, time.monotonic())
+        write_results(Path(config.invocation_params.dir, target), scorecard, elapsed)
+    for lab in scorecard.labs:
+        write_state(lab)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    scorecard = _scorecard(config)
+    report_path = getattr(config.option, "htmlpath", None)
+    for lab in scorecard.labs:
+        terminalreporter.write_sep("=", "tourlab progress", bold=True)
+        previous = config.stash[PREVIOUS_KEY].get(lab.lab)
+        for line in summary_lines(lab, report_path, previous):
+            terminalreporter.write_line(line)
+
+
+# --- pytest-html (a dependency, but its hooks stay optional so `-p no:html` still works) -----------
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_html_report_title(report: object) -> None:
+    report.title = "World Tour Ticketing Labs: grade report"  # type: ignore[attr-defined]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: list[str], session: pytest.Session) -> None:
+    scorecard = _scorecard(session.config)
+    if scorecard.labs:
+        prefix.append(html.score_header(scorecard))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_html_results_table_header(cells: list[str]) -> None:
+    html.table_header(cells)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_html_results_table_row(report: pytest.TestReport, cells: list[str]) -> None:
+    data = getattr(report, REPORT_ATTR, None)
+    html.table_row(CheckRecord.from_json(data) if data else None, cells)

@@ -1,0 +1,146 @@
+"""``explain-access REQUEST.json [--json]``: which statement allows or denies one request.
+
+The file holds ``{"request": {"principal": ARN or {"service": NAME}, "principal_account",
+"action", "resource", "resource_account", "context": {key: value}}, "identity_policies": [...],
+"resource_policy": ..., "key_policy": ..., "trust_policy": ...}`` (absent or null where not in
+play). It prints the decision (``Allow``, ``ExplicitDeny`` or ``ImplicitDeny``), the statement that
+decided it and the AWS error clause; ``--json`` prints ``{"decision": ..., "reason": ...}``. The
+resource-side policy used is the one AWS consults for the request (key policy for KMS, trust policy
+for ``sts:AssumeRole``, else the resource policy). A bad file gives one line with file and line on
+stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from stack.cloud.access import AccessDecision, AccessRequest, Principal
+from stack.cloud.iam.arn import principal_from_arn
+from stack.cloud.iam.evaluate import PolicySet, evaluate, resource_side
+from stack.cloud.iam.parse import Policy, PolicyKind, PolicySyntaxError, decode_json, load_policy
+
+PROG = "explain-access"
+SIDE_KEYS: Mapping[str, str] = {"resource": "resource_policy", "key": "key_policy", "trust": "trust_policy"}
+
+
+class RequestFileError(ValueError):
+    """A request file that cannot be used, located as ``file:line: message``."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Explained:
+    decision: AccessDecision
+    request: AccessRequest
+    findings: tuple[str, ...]
+
+
+def _line_of(text: str, key: str) -> int:
+    """The line of the first ``"key"`` in the file (1 if absent), to point at a schema error."""
+    index = text.find(f'"{key}"')
+    return text.count("\n", 0, index) + 1 if index >= 0 else 1
+
+
+def _fail(path: Path, text: str, key: str, message: str) -> RequestFileError:
+    return RequestFileError(f"{path}:{_line_of(text, key)}: {message}")
+
+
+def _principal(raw: Any, account: Any, path: Path, text: str) -> Principal:
+    if isinstance(raw, Mapping) and isinstance(raw.get("service"), str):
+        return Principal.service(raw["service"])
+    if not isinstance(raw, str):
+        raise _fail(path, text, "principal", 'request.principal must be an ARN or {"service": NAME}')
+    try:
+        principal = principal_from_arn(raw)
+    except ValueError as error:
+        raise _fail(path, text, "principal", f"request.principal: {error}") from None
+    if account is not None and account != principal.account:
+        raise _fail(path, text, "principal_account", f"principal_account {account!r} is not the account of {raw}")
+    return principal
+
+
+def _policy(document: Any, origin: str, kind: PolicyKind, path: Path, text: str, key: str) -> Policy:
+    try:
+        return load_policy(document, origin, kind)
+    except PolicySyntaxError as error:
+        raise _fail(path, text, key, f"{key}: {error.message}") from None
+
+
+def explain_file(path: Path) -> Explained:
+    """Evaluate the request in ``path``; raise :class:`RequestFileError` for a bad file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise RequestFileError(f"{path}: cannot read: {error.strerror}") from None
+    try:
+        data = decode_json(text, str(path))
+    except PolicySyntaxError as error:
+        raise RequestFileError(f"{path}:{error.line}:{error.column}: invalid JSON: {error.message}") from None
+    raw = data.get("request") if isinstance(data, Mapping) else None
+    if not isinstance(raw, Mapping):
+        raise _fail(path, text, "request", "the file needs a \"request\" object")
+    for field in ("action", "resource"):
+        if not isinstance(raw.get(field), str):
+            raise _fail(path, text, field, f"request.{field} must be a string")
+    if not isinstance(raw.get("resource_account"), str | None):
+        raise _fail(path, text, "resource_account", "request.resource_account must be an account id string")
+    context = raw.get("context") or {}
+    if not isinstance(context, Mapping):
+        raise _fail(path, text, "context", "request.context must be an object")
+    principal = _principal(raw.get("principal"), raw.get("principal_account"), path, text)
+    request = AccessRequest(principal, raw["action"], raw["resource"], context)
+    identity_docs = data.get("identity_policies") or []
+    if not isinstance(identity_docs, list):
+        raise _fail(path, text, "identity_policies", "identity_policies must be a list of policies")
+    identity = [
+        _policy(doc, f"{path}:identity_policies[{i}]", "identity", path, text, "identity_policies")
+        for i, doc in enumerate(identity_docs)
+    ]
+    side = resource_side(request)
+    side_doc = data.get(SIDE_KEYS[side]) if side else None
+    resource = _policy(side_doc, f"{path}:{SIDE_KEYS[side]}", side, path, text, SIDE_KEYS[side]) if side and side_doc is not None else None
+    decision = evaluate(request, PolicySet(identity, resource), resource_account=raw.get("resource_account"))
+    findings = tuple(str(f) for p in [*identity, *([resource] if resource else [])] for f in p.findings)
+    return Explained(decision, request, findings)
+
+
+def render(explained: Explained) -> str:
+    """The text report: decision, reason, deciding statement, AWS's wording, policy findings."""
+    decision, request = explained.decision, explained.request
+    lines = [decision.decision, f"  reason: {decision.reason}"]
+    if decision.policy is not None:
+        sid = f" (Sid {decision.sid!r})" if decision.sid else ""
+        lines.append(f"  decided by: {decision.policy} statement #{decision.statement}{sid}")
+    if not decision.allowed:
+        lines.append(
+            f"  AWS says: User: {request.principal.arn} is not authorized to perform: {request.action}"
+            f" on resource: {request.resource} {decision.because}"
+        )
+    lines += ["findings:", *(f"  {f}" for f in explained.findings)] if explained.findings else []
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=PROG, description="Explain which policy statement allows or denies a request.")
+    parser.add_argument("request_file", type=Path, metavar="REQUEST.json")
+    parser.add_argument("--json", action="store_true", help='print {"decision": ..., "reason": ...}')
+    args = parser.parse_args(argv)
+    try:
+        explained = explain_file(args.request_file)
+    except RequestFileError as error:
+        print(f"{PROG}: {error}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps({"decision": explained.decision.decision, "reason": explained.decision.reason}))
+    else:
+        print(render(explained))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

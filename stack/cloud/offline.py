@@ -1,0 +1,256 @@
+"""The offline cloud: moto in process, plus the behaviour moto lacks, behind one object.
+
+An :class:`OfflineCloud` owns, for its lifetime, a fresh moto account (111111111111, us-east-1) with
+fake credentials, a virtual clock, the interceptor that authorizes every call, the SNS delivery
+gate, the Lambda runtime and the event-source poller. :mod:`stack.deploy` fills it from the template.
+
+Safety (``DEVELOPERS.md``: never touch real AWS without an opt-in): while a cloud is open, the
+process environment has fake credentials, no profile, no config or credentials file and no custom
+endpoint, so a boto3 client can only reach moto, whatever the user's shell holds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+from unittest import mock
+
+import boto3
+from moto import mock_aws
+
+from stack.cloud import backends, constants, interceptor, kms
+from stack.cloud.access import ALLOW_ALL, AccessRequest, Authorizer, SourcedPolicy
+from stack.cloud.clock import VirtualClock, patched_moto_time
+from stack.cloud.delivery import DeliveryGate
+from stack.cloud.event_source import EventSourceMapping, Poller
+from stack.cloud.identity import CredentialBook
+from stack.cloud.journal import CallRecord, InvocationRecord, Journal
+from stack.cloud.lambda_runtime import LambdaRuntime, LogBuffer
+from stack.cloud.metrics import MetricsRecorder, put_all
+
+ACCOUNT = "111111111111"
+REGION = "us-east-1"
+
+#: Variables that could point boto3 at real AWS or a real profile; removed while a cloud is open.
+_UNSAFE_ENV = (
+    "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL",
+    "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+)
+
+
+def offline_environment(account: str = ACCOUNT, region: str = REGION) -> dict[str, str]:
+    """The environment of an offline run: fake keys, no profile/config/credentials file."""
+    return {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_DEFAULT_REGION": region,
+        "AWS_REGION": region,
+        "MOTO_ACCOUNT_ID": account,
+    }
+
+
+@dataclass
+class PolicyBook:
+    """The deployed system's policies (a :class:`~stack.cloud.access.PolicyStore`).
+
+    moto stores but never enforces queue, topic and key policies, so ours are the ones evaluated.
+    """
+
+    identities: dict[str, list[SourcedPolicy]] = field(default_factory=dict)
+    resources: dict[str, SourcedPolicy] = field(default_factory=dict)
+    keys: dict[str, SourcedPolicy] = field(default_factory=dict)
+    trusts: dict[str, SourcedPolicy] = field(default_factory=dict)
+
+    def identity_policies(self, role_arn: str) -> list[SourcedPolicy]:
+        return self.identities.get(role_arn, [])
+
+    def resource_policy(self, resource_arn: str) -> SourcedPolicy | None:
+        return self.resources.get(resource_arn)
+
+    def key_policy(self, key_arn: str) -> SourcedPolicy | None:
+        return self.keys.get(key_arn)
+
+    def trust_policy(self, role_arn: str) -> SourcedPolicy | None:
+        return self.trusts.get(role_arn)
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What :meth:`OfflineCloud.run_until_idle` did."""
+
+    polls: int
+    invocations: int
+    virtual_seconds: float
+    idle: bool
+
+
+class OfflineCloud:
+    """A running offline AWS account. Use as a context manager; one per process at a time."""
+
+    def __init__(self, account: str = ACCOUNT, region: str = REGION, clock: VirtualClock | None = None) -> None:
+        self.account, self.region = account, region
+        self.clock = clock or VirtualClock()
+        self.journal = Journal()
+        self.metrics = MetricsRecorder()
+        self.logs = LogBuffer()
+        self.kms_meter = kms.KmsMeter()
+        self.credentials = CredentialBook()
+        self.policies = PolicyBook()
+        self.authorizer: Authorizer = ALLOW_ALL
+        self.runtime = LambdaRuntime(self.clock, self.journal, self.metrics, self.logs)
+        self.mappings: list[EventSourceMapping] = []
+        self.poller = Poller(self.runtime, lambda: self.client("sqs"), region)
+        self.gate = DeliveryGate(lambda: self.authorizer, self.resolve_key, self.clock, self.journal, self.metrics, self.kms_meter)
+        self._clients: dict[str, Any] = {}
+        self._stack = contextlib.ExitStack()
+        self._sampled_minute = -1
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def __enter__(self) -> OfflineCloud:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def start(self) -> OfflineCloud:
+        interceptor.install()
+        interceptor.activate(self)
+        self._stack.enter_context(mock.patch.dict(os.environ, offline_environment(self.account, self.region)))
+        for name in _UNSAFE_ENV:
+            os.environ.pop(name, None)
+        for name in [n for n in os.environ if n.startswith("AWS_ENDPOINT_URL")]:
+            os.environ.pop(name)
+        for context in (mock_aws(), patched_moto_time(self.clock), self.gate.installed()):
+            self._stack.enter_context(context)
+        boto3.setup_default_session(region_name=self.region)
+        return self
+
+    def close(self) -> None:
+        try:
+            self._stack.close()
+        finally:
+            self._clients.clear()
+            interceptor.activate(None)
+
+    # -- operator access --------------------------------------------------------------------
+    def client(self, service: str) -> Any:
+        """A client acting as the account's operator (not subject to the learner's policies)."""
+        if service not in self._clients:
+            self._clients[service] = boto3.client(
+                service, region_name=self.region,
+                aws_access_key_id=interceptor.OPERATOR_KEY, aws_secret_access_key="offline",  # noqa: S106 - fake
+            )
+        return self._clients[service]
+
+    def set_authorizer(self, authorizer: Authorizer) -> None:
+        self.authorizer = authorizer
+
+    # -- KMS ----------------------------------------------------------------------------------
+    def resolve_key(self, ref: str) -> kms.KeyInfo | str:
+        """A queue's or topic's ``KmsMasterKeyId`` -> the key, or why no key answers to it."""
+        alias = ref.split(":alias/")[-1] if ":alias/" in ref else None
+        alias = f"alias/{alias}" if alias else (ref if ref.startswith("alias/") else None)
+        if alias in kms.MANAGED_ALIASES:
+            arn = kms.managed_key_arn(alias, self.account, self.region)
+            return kms.KeyInfo(arn, self.policies.key_policy(arn), managed=True)
+        found = backends.kms_key(self.account, self.region, ref)
+        if found is None:
+            return f"KMS.NotFoundException: no key answers to {ref!r}"
+        arn, enabled = found
+        return kms.KeyInfo(arn, self.policies.key_policy(arn), enabled=enabled)
+
+    def key_arn(self, ref: str) -> str:
+        key = self.resolve_key(ref)
+        return ref if isinstance(key, str) else key.arn
+
+    def add_managed_keys(self) -> None:
+        """AWS creates ``alias/aws/sqs`` and ``alias/aws/sns`` per account; moto does not."""
+        for alias in kms.MANAGED_ALIASES:
+            arn = kms.managed_key_arn(alias, self.account, self.region)
+            self.policies.keys[arn] = SourcedPolicy(kms.managed_key_policy(alias, self.account, self.region), f"AWS managed key {alias}")
+
+    # -- running ------------------------------------------------------------------------------
+    def invoke(self, function: str, event: Any) -> InvocationRecord:
+        return self.runtime.invoke(function, event)
+
+    def run_until_idle(self, max_virtual_seconds: float = 3600.0) -> RunSummary:
+        """Poll every event source until no message is visible, in flight or delayed (or time is up).
+
+        When only hidden messages remain, the clock jumps to the next moment one becomes visible:
+        a 30 s visibility timeout costs no wall time.
+        """
+        start = self.clock.now()
+        polls = invocations = 0
+        idle = False
+        while self.clock.now() - start < max_virtual_seconds:
+            self._sample_gauges()
+            worked = False
+            for mapping in self.mappings:
+                before = len(self.journal.invocations)
+                received = self.poller.poll(mapping)
+                polls += 1
+                invocations += len(self.journal.invocations) - before
+                worked = worked or received > 0
+            if worked:
+                continue
+            waits = [t for m in self.mappings if (t := backends.next_visible_ms(m.queue_arn, self.clock.now_ms())) is not None]
+            if not waits:
+                idle = True
+                break
+            self.clock.advance_to(max(min(waits) / 1000, self.clock.now() + constants.POLLER_IDLE_S))
+        self._sample_gauges()
+        return RunSummary(polls, invocations, self.clock.now() - start, idle)
+
+    def _sample_gauges(self) -> None:
+        """Once per virtual minute, the SQS gauges of every queue (what CloudWatch samples)."""
+        minute = int(self.clock.now() // 60)
+        if minute == self._sampled_minute:
+            return
+        self._sampled_minute = minute
+        sqs = backends.sqs_backends[self.account][self.region]
+        for name, queue in sqs.queues.items():
+            gauges = backends.queue_gauges(queue.queue_arn, self.clock.now_ms())
+            now = self.clock.now()
+            self.metrics.queue(name, "ApproximateNumberOfMessagesVisible", gauges.visible, now)
+            self.metrics.queue(name, "ApproximateNumberOfMessagesNotVisible", gauges.not_visible, now)
+            self.metrics.queue(name, "ApproximateNumberOfMessagesDelayed", gauges.delayed, now)
+            self.metrics.queue(name, "ApproximateAgeOfOldestMessage", gauges.oldest_age_s, now, "Seconds")
+
+    def _may_write_logs(self, group: str, stream: str) -> bool:
+        """Lambda writes a function's logs with its execution role: no permission, no logs (as on AWS)."""
+        config = self.runtime.functions.get(group.removeprefix("/aws/lambda/"))
+        if config is None:
+            return True
+        principal = config.principal()
+        resource = f"arn:aws:logs:{self.region}:{config.account}:log-group:{group}:log-stream:{stream}"
+        for action in ("logs:CreateLogStream", "logs:PutLogEvents"):
+            request = AccessRequest(principal, action, resource, {"aws:SecureTransport": True, "aws:PrincipalArn": config.role_arn})
+            decision = self.authorizer.authorize(request)
+            self.journal.calls.append(CallRecord(self.clock.now(), config.name, request, decision))
+            if not decision.allowed:
+                return False
+        return True
+
+    def flush(self) -> None:
+        """Write buffered Lambda logs and service metrics into moto (CloudWatch Logs, CloudWatch)."""
+        logs = self.client("logs")
+        existing = {g["logGroupName"] for g in logs.describe_log_groups().get("logGroups", [])}
+        for (group, stream), events in self.logs.drain().items():
+            if not self._may_write_logs(group, stream):
+                continue
+            if group not in existing:
+                logs.create_log_group(logGroupName=group)
+                existing.add(group)
+            try:
+                logs.create_log_stream(logGroupName=group, logStreamName=stream)
+            except logs.exceptions.ResourceAlreadyExistsException:
+                pass
+            logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events)
+        put_all(self.client("cloudwatch"), self.metrics.drain())
