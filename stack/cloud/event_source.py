@@ -113,6 +113,11 @@ class Poller:
         """One receive-invoke-delete cycle; returns how many messages were received."""
         if not mapping.enabled:
             return 0
+        if backends.queue_gauges(mapping.queue_arn, self.runtime.clock.now_ms()).visible == 0:
+            # Nothing to receive: a real poller's empty long poll changes no state, so it is only
+            # counted (moto's receive would cost a few milliseconds for the same answer).
+            self.runtime.metrics.queue(mapping.queue_arn.rsplit(":", 1)[-1], "NumberOfEmptyReceives", 1, self.runtime.clock.now())
+            return 0
         config = self.runtime.functions[mapping.function]
         sqs = self._sqs()
         with identity.acting_as(config.principal()):

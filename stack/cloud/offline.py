@@ -12,6 +12,7 @@ endpoint, so a boto3 client can only reach moto, whatever the user's shell holds
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -19,6 +20,8 @@ from typing import Any
 from unittest import mock
 
 import boto3
+import botocore.session
+from botocore.loaders import Loader, create_loader
 from moto import mock_aws
 
 from stack.cloud import backends, constants, interceptor, kms
@@ -40,6 +43,19 @@ _UNSAFE_ENV = (
     "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
     "AWS_CONTAINER_CREDENTIALS_FULL_URI",
 )
+
+
+@functools.cache
+def _models() -> Loader:
+    """One botocore data loader per process: service models parsed once, not once per cloud."""
+    return create_loader()
+
+
+def _session() -> botocore.session.Session:
+    """A fresh botocore session (so it carries the interceptor's hooks) sharing the parsed models."""
+    session = botocore.session.get_session()
+    session.register_component("data_loader", _models())
+    return session
 
 
 def offline_environment(account: str = ACCOUNT, region: str = REGION) -> dict[str, str]:
@@ -106,9 +122,9 @@ class OfflineCloud:
         self.authorizer: Authorizer = ALLOW_ALL
         self.runtime = LambdaRuntime(self.clock, self.journal, self.metrics, self.logs)
         self.mappings: list[EventSourceMapping] = []
-        self.poller = Poller(self.runtime, lambda: self.client("sqs"), region)
+        self.poller = Poller(self.runtime, lambda: self.client("sqs", operator=False), region)
         self.gate = DeliveryGate(lambda: self.authorizer, self.resolve_key, self.clock, self.journal, self.metrics, self.kms_meter)
-        self._clients: dict[str, Any] = {}
+        self._clients: dict[tuple[str, bool], Any] = {}
         self._stack = contextlib.ExitStack()
         self._sampled_minute = -1
 
@@ -129,7 +145,7 @@ class OfflineCloud:
             os.environ.pop(name)
         for context in (mock_aws(), patched_moto_time(self.clock), self.gate.installed()):
             self._stack.enter_context(context)
-        boto3.setup_default_session(region_name=self.region)
+        boto3.setup_default_session(botocore_session=_session(), region_name=self.region)
         return self
 
     def close(self) -> None:
@@ -140,14 +156,18 @@ class OfflineCloud:
             interceptor.activate(None)
 
     # -- operator access --------------------------------------------------------------------
-    def client(self, service: str) -> Any:
-        """A client acting as the account's operator (not subject to the learner's policies)."""
-        if service not in self._clients:
-            self._clients[service] = boto3.client(
-                service, region_name=self.region,
-                aws_access_key_id=interceptor.OPERATOR_KEY, aws_secret_access_key="offline",  # noqa: S106 - fake
-            )
-        return self._clients[service]
+    def client(self, service: str, operator: bool = True) -> Any:
+        """A client of this cloud (cached).
+
+        ``operator=True``: the account's operator (deploy, grader), never subject to the learner's
+        policies. ``operator=False``: a client whose calls are made as whoever
+        :data:`stack.cloud.identity.current` says (the Lambda service acting with a function's role).
+        """
+        key = (service, operator)
+        if key not in self._clients:
+            credentials = {"aws_access_key_id": interceptor.OPERATOR_KEY, "aws_secret_access_key": "offline"} if operator else {}
+            self._clients[key] = boto3.client(service, region_name=self.region, **credentials)
+        return self._clients[key]
 
     def set_authorizer(self, authorizer: Authorizer) -> None:
         self.authorizer = authorizer
