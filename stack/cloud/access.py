@@ -147,6 +147,31 @@ class PolicyStore(Protocol):
         """The assume-role (trust) policy of a role."""
 
 
+@dataclass
+class PolicyBook:
+    """An in-memory :class:`PolicyStore`: the deployed system's policies, by ARN.
+
+    moto stores but never enforces queue, topic and key policies, so these are the ones evaluated.
+    """
+
+    identities: dict[str, list[SourcedPolicy]] = field(default_factory=dict)
+    resources: dict[str, SourcedPolicy] = field(default_factory=dict)
+    keys: dict[str, SourcedPolicy] = field(default_factory=dict)
+    trusts: dict[str, SourcedPolicy] = field(default_factory=dict)
+
+    def identity_policies(self, role_arn: str) -> list[SourcedPolicy]:
+        return self.identities.get(role_arn, [])
+
+    def resource_policy(self, resource_arn: str) -> SourcedPolicy | None:
+        return self.resources.get(resource_arn)
+
+    def key_policy(self, key_arn: str) -> SourcedPolicy | None:
+        return self.keys.get(key_arn)
+
+    def trust_policy(self, role_arn: str) -> SourcedPolicy | None:
+        return self.trusts.get(role_arn)
+
+
 class Authorizer(Protocol):
     """The hook: decides one request. Must not raise for a well-formed request."""
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 from unittest import mock
@@ -25,7 +25,7 @@ from botocore.loaders import Loader, create_loader
 from moto import mock_aws
 
 from stack.cloud import backends, constants, interceptor, kms
-from stack.cloud.access import ALLOW_ALL, AccessRequest, Authorizer, SourcedPolicy
+from stack.cloud.access import ALLOW_ALL, AccessRequest, Authorizer, PolicyBook, SourcedPolicy
 from stack.cloud.clock import VirtualClock, patched_moto_time
 from stack.cloud.delivery import DeliveryGate
 from stack.cloud.event_source import EventSourceMapping, Poller
@@ -70,31 +70,6 @@ def offline_environment(account: str = ACCOUNT, region: str = REGION) -> dict[st
         "AWS_REGION": region,
         "MOTO_ACCOUNT_ID": account,
     }
-
-
-@dataclass
-class PolicyBook:
-    """The deployed system's policies (a :class:`~stack.cloud.access.PolicyStore`).
-
-    moto stores but never enforces queue, topic and key policies, so ours are the ones evaluated.
-    """
-
-    identities: dict[str, list[SourcedPolicy]] = field(default_factory=dict)
-    resources: dict[str, SourcedPolicy] = field(default_factory=dict)
-    keys: dict[str, SourcedPolicy] = field(default_factory=dict)
-    trusts: dict[str, SourcedPolicy] = field(default_factory=dict)
-
-    def identity_policies(self, role_arn: str) -> list[SourcedPolicy]:
-        return self.identities.get(role_arn, [])
-
-    def resource_policy(self, resource_arn: str) -> SourcedPolicy | None:
-        return self.resources.get(resource_arn)
-
-    def key_policy(self, key_arn: str) -> SourcedPolicy | None:
-        return self.keys.get(key_arn)
-
-    def trust_policy(self, role_arn: str) -> SourcedPolicy | None:
-        return self.trusts.get(role_arn)
 
 
 @dataclass(frozen=True)

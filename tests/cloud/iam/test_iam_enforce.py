@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
-from stack.cloud.access import AccessRequest, Authorizer, Principal, SourcedPolicy
+from stack.cloud.access import AccessRequest, Authorizer, PolicyBook, Principal, SourcedPolicy
 from stack.cloud.iam import enforce
 from stack.cloud.iam.enforce import PolicyAuthorizer
 
@@ -25,31 +23,9 @@ def doc(*statements: dict[str, Any]) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": list(statements)}
 
 
-@dataclass
-class Store:
-    """An in-memory PolicyStore that counts lookups."""
-
-    identity: dict[str, list[SourcedPolicy]] = field(default_factory=dict)
-    resources: dict[str, SourcedPolicy] = field(default_factory=dict)
-    keys: dict[str, SourcedPolicy] = field(default_factory=dict)
-    trusts: dict[str, SourcedPolicy] = field(default_factory=dict)
-
-    def identity_policies(self, role_arn: str) -> Sequence[SourcedPolicy]:
-        return self.identity.get(role_arn, [])
-
-    def resource_policy(self, resource_arn: str) -> SourcedPolicy | None:
-        return self.resources.get(resource_arn)
-
-    def key_policy(self, key_arn: str) -> SourcedPolicy | None:
-        return self.keys.get(key_arn)
-
-    def trust_policy(self, role_arn: str) -> SourcedPolicy | None:
-        return self.trusts.get(role_arn)
-
-
-def store() -> Store:
-    return Store(
-        identity={ROLE: [SourcedPolicy(doc({"Effect": "Allow", "Action": ["sqs:ReceiveMessage", "kms:Decrypt"], "Resource": [QUEUE, KEY]}), "roles/seat.json")]},
+def store() -> PolicyBook:
+    return PolicyBook(
+        identities={ROLE: [SourcedPolicy(doc({"Effect": "Allow", "Action": ["sqs:ReceiveMessage", "kms:Decrypt"], "Resource": [QUEUE, KEY]}), "roles/seat.json")]},
         resources={QUEUE: SourcedPolicy(doc({"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage", "Resource": QUEUE, "Condition": {"ArnEquals": {"aws:SourceArn": TOPIC}}}), "queues/seat.json")},
         keys={KEY: SourcedPolicy(doc({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "kms:*", "Resource": "*"}), "keys/queue.json")},
         trusts={VENDOR_ROLE: SourcedPolicy(doc({"Effect": "Allow", "Principal": {"AWS": ROLE}, "Action": "sts:AssumeRole"}), "vendor/trust.json")},
@@ -91,6 +67,6 @@ def test_policies_are_parsed_once_and_reparsed_after_a_change(monkeypatch: pytes
     authorizer.authorize(request)
     authorizer.authorize(request)
     assert parsed == ["roles/seat.json", "queues/seat.json"]
-    policies.identity[ROLE][0].document["Statement"][0]["Effect"] = "Deny"  # edited in place
+    policies.identities[ROLE][0].document["Statement"][0]["Effect"] = "Deny"  # edited in place
     assert authorizer.authorize(request).decision == "ExplicitDeny"
     assert parsed.count("roles/seat.json") == 2
