@@ -219,6 +219,7 @@ class LambdaRuntime:
         at = start
         self.metrics.function(name, "Invocations", 1, at)
         self.metrics.function(name, "Errors", 0 if record.outcome == "ok" else 1, at)
+        self.metrics.function(name, "Throttles", 0, at)  # the serial runtime never throttles (the simulator models it)
         self.metrics.function(name, "Duration", duration, at, "Milliseconds")
         self.metrics.function(name, "ConcurrentExecutions", 1, at)
         return record

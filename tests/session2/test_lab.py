@@ -1,0 +1,48 @@
+"""Session 2 lab contract: solution 100 %, starter 20-40 % with exactly the pinned failing checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from checks.context import CheckContext
+from checks.lab import read_manifest
+from checks.sessions import installed_session
+
+ROOT = Path(__file__).resolve().parents[2]
+STARTER_FAILS = {
+    "S2.dashboard.backlog", "S2.dashboard.age", "S2.dashboard.flow", "S2.dashboard.dlq", "S2.dashboard.sns",
+    "S2.dashboard.lambda", "S2.alarms.quiet-on-sale", "S2.alarms.dlq-depth",
+    *(f"S2.alarms.detects.{k}" for k in ("consumer-throttled", "sns-delivery-failure", "poison-message",
+                                         "filter-policy-mismatch", "visibility-timeout-short", "downstream-latency",
+                                         "producer-publish-denied")),
+    "S2.diagnosis.format", "S2.diagnosis.component", "S2.diagnosis.class", "S2.diagnosis.onset", "S2.traffic.matches-peak",
+}
+
+
+def grade(folder: Path) -> tuple[float, float, set[str]]:
+    session, manifest = installed_session(2), read_manifest(folder)
+    ctx = CheckContext(folder, manifest)
+    score = total = 0.0
+    failing = set()
+    for c in session.checks:
+        result = c.code.run(ctx)
+        score += result.score(c.code.points)
+        total += c.code.points
+        if not result.complete:
+            failing.add(c.id)
+    for exercise in manifest.exercises:
+        assert exercise.points == sum(c.code.points for c in session.for_exercise(exercise.id))
+    return score, total, failing
+
+
+def test_solution_scores_full_marks():
+    score, total, failing = grade(ROOT / "solutions" / "session2")
+    assert not failing and score == total
+
+
+def test_starter_scores_20_to_40_percent_and_fails_the_pinned_checks():
+    score, total, failing = grade(ROOT / "labs" / "session2")
+    assert 0.2 <= score / total <= 0.4
+    assert failing == STARTER_FAILS
