@@ -46,6 +46,11 @@ COMMANDS: dict[str, Command] = {
     "explain-access": Command("stack.cloud.iam.explain:main", "explain why a request is allowed or denied"),
     "alarm-eval": Command("stack.cloud.alarms_cli:main", "evaluate a CloudWatch alarm over metric data"),
     "logs-filter": Command("stack.cloud.log_filters_cli:main", "try a CloudWatch Logs filter pattern on log lines"),
+    "export-csv": Command("stack.simulate.mystery:export_main", "session 2: your mystery on-sale's metrics as CSV"),
+    "traffic": Command("stack.simulate.traffic:main", "session 2: generate test traffic against the offline runtime"),
+    "seed": Command("stack.simulate.mystery:seed_main", "instructors: write a learner's mystery seed into their lab folder"),
+    "grade": Command("checks.grade:main", "instructors: grade a folder of submissions (gradebook, reports)"),
+    "autograder": Command("checks.gradescope:main", "instructors: build autograder.zip for Gradescope, or run it"),
 }
 
 

@@ -7,11 +7,14 @@ file:line message while checks that do not need it run normally.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from checks.lab import LabFileError, Manifest, parse, read_text
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,7 @@ class CheckContext:
     lab: Path
     manifest: Manifest
     _parsed: dict[str, Any | LabFileError] = field(default_factory=dict, repr=False, compare=False)
+    _memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def data(self, relpath: str) -> Any:
         """The parsed content of a JSON/YAML/TOML file; raises :class:`LabFileError` with file:line."""
@@ -37,3 +41,19 @@ class CheckContext:
     def text(self, relpath: str) -> str:
         """The raw text of a learner file (handlers, READMEs), with the same not-found message."""
         return read_text(self.lab, relpath)
+
+    def memo(self, key: str, compute: Callable[[CheckContext], T]) -> T:
+        """``compute(self)`` once per run and ``key`` (e.g. one deployment shared by several checks).
+
+        A :class:`LabFileError` it raises is remembered like :meth:`data`'s, so every check that needs
+        the result fails with the same file:line message; other exceptions are not cached.
+        """
+        if key not in self._memo:
+            try:
+                self._memo[key] = compute(self)
+            except LabFileError as exc:
+                self._memo[key] = exc
+        value = self._memo[key]
+        if isinstance(value, LabFileError):
+            raise LabFileError(value.path, value.problem, value.line, value.column)
+        return value

@@ -23,14 +23,18 @@ from checks.record import REPORT_ATTR, CheckRecord
 from checks.report import html
 from checks.report.results_json import write_results
 from checks.report.scorecard import Scorecard
-from checks.report.terminal import header_lines, summary_lines
+from checks.report.terminal import failure_text, header_lines, summary_lines
 from checks.sessions import UnknownSession, resolver
 from checks.state import read_state, write_state
+from checks.visibility import learner_view, masked_name
 
 LABS_KEY = pytest.StashKey[tuple[Path, ...]]()
 RECORDS_KEY = pytest.StashKey[list[CheckRecord]]()
 PREVIOUS_KEY = pytest.StashKey[dict[str, tuple[float, int]]]()
 STARTED_KEY = pytest.StashKey[float]()
+
+#: Attribute of a ``TestReport`` holding the record as the learner may see it (``--learner-view``).
+VIEW_ATTR = "tourlab_view"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -40,6 +44,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         dest="tourlab_results_json",
         metavar="PATH",
         help="write the grade in Gradescope's results.json shape to PATH",
+    )
+    group.addoption(
+        "--learner-view",
+        dest="tourlab_learner_view",
+        action="store_true",
+        help="reports a learner receives: hidden / after_due_date checks show their score, not their details",
     )
 
 
@@ -87,9 +97,20 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     record = item.stash.get(RECORD_KEY, None)
+    masked = item.config.getoption("tourlab_learner_view") and masked_name(item) is not None
+    if masked:  # every phase: pytest-html and the terminal key their rows by node id
+        hidden_id, hidden_title = masked_name(item)
+        report.nodeid = report.nodeid.replace(item.name, hidden_id)
+        report.location = (report.location[0], None, f"{hidden_id}: {hidden_title}")
     if record is not None and report.when == "call":
         setattr(report, REPORT_ATTR, record.to_json())
-        report.extras = [*getattr(report, "extras", []), *html.extras_for(record)]
+        if masked:
+            shown = learner_view(record)
+            setattr(report, VIEW_ATTR, shown.to_json())
+            if report.failed:
+                report.longrepr = failure_text(shown)
+        else:
+            report.extras = [*getattr(report, "extras", []), *html.extras_for(record)]
     return report
 
 
@@ -107,8 +128,12 @@ class RecordCollector:
             self._records.append(CheckRecord.from_json(data))
 
 
-def _scorecard(config: pytest.Config) -> Scorecard:
-    return Scorecard.from_records(config.stash.get(RECORDS_KEY, []))
+def _scorecard(config: pytest.Config, *, shown: bool = True) -> Scorecard:
+    """The run's scores; ``shown``: as rendered (masked under ``--learner-view``), else as graded."""
+    records = config.stash.get(RECORDS_KEY, [])
+    if shown and config.getoption("tourlab_learner_view", False):
+        records = [learner_view(r) for r in records]
+    return Scorecard.from_records(records)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -120,7 +145,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if target:
         elapsed = time.monotonic() - config.stash.get(STARTED_KEY, time.monotonic())
         write_results(Path(config.invocation_params.dir, target), scorecard, elapsed)
-    for lab in scorecard.labs:
+    for lab in _scorecard(config, shown=False).labs:
         write_state(lab)
 
 
@@ -156,5 +181,5 @@ def pytest_html_results_table_header(cells: list[str]) -> None:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_html_results_table_row(report: pytest.TestReport, cells: list[str]) -> None:
-    data = getattr(report, REPORT_ATTR, None)
+    data = getattr(report, VIEW_ATTR, None) or getattr(report, REPORT_ATTR, None)
     html.table_row(CheckRecord.from_json(data) if data else None, cells)

@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from tests.session2.conftest import ROOT, grade
 
-import pytest
-
-from checks.context import CheckContext
-from checks.lab import read_manifest
-from checks.sessions import installed_session
-
-ROOT = Path(__file__).resolve().parents[2]
 STARTER_FAILS = {
     "S2.dashboard.backlog", "S2.dashboard.age", "S2.dashboard.flow", "S2.dashboard.dlq", "S2.dashboard.sns",
     "S2.dashboard.lambda", "S2.alarms.quiet-on-sale", "S2.alarms.dlq-depth",
@@ -19,22 +12,6 @@ STARTER_FAILS = {
                                          "producer-publish-denied")),
     "S2.diagnosis.format", "S2.diagnosis.component", "S2.diagnosis.class", "S2.diagnosis.onset", "S2.traffic.matches-peak",
 }
-
-
-def grade(folder: Path) -> tuple[float, float, set[str]]:
-    session, manifest = installed_session(2), read_manifest(folder)
-    ctx = CheckContext(folder, manifest)
-    score = total = 0.0
-    failing = set()
-    for c in session.checks:
-        result = c.code.run(ctx)
-        score += result.score(c.code.points)
-        total += c.code.points
-        if not result.complete:
-            failing.add(c.id)
-    for exercise in manifest.exercises:
-        assert exercise.points == sum(c.code.points for c in session.for_exercise(exercise.id))
-    return score, total, failing
 
 
 def test_solution_scores_full_marks():
