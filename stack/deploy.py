@@ -12,11 +12,13 @@ runtime, not in moto's Lambda (which cannot run code without Docker).
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 from boto3.dynamodb.types import TypeSerializer
 
@@ -43,6 +45,7 @@ class Deployment:
     refs: dict[str, Any] = field(default_factory=dict)
     attributes: dict[str, dict[str, Any]] = field(default_factory=dict)
     origins: dict[str, str] = field(default_factory=dict)
+    metadata: dict[str, dict[str, Any]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
     def arn(self, logical_id: str) -> str:
@@ -79,6 +82,7 @@ def deploy(overrides: Overrides | None = None, *, seed: bool = True, enforce: bo
                 deployment.notes.append(f"{logical_id}: {resource['Type']} is not modelled offline; skipped")
                 continue
             properties = resolver.resolve(resource.get("Properties", {}))
+            deployment.metadata[logical_id] = resource.get("Metadata", {})
             ref, attributes = creator(deployment, logical_id, properties)
             resolver.created(logical_id, ref, attributes)
             deployment.refs[logical_id] = ref
@@ -109,7 +113,11 @@ def _kms_key(d: Deployment, logical_id: str, p: dict[str, Any]) -> tuple[Any, di
     args: dict[str, Any] = {"Description": p.get("Description", ""), "KeyUsage": p.get("KeyUsage", "ENCRYPT_DECRYPT")}
     if policy is not None:
         args["Policy"] = _json(policy)  # moto stores a mapping as a dict and then breaks describe_key
-    meta = kms.create_key(**args)["KeyMetadata"]
+    key_id = d.metadata.get(logical_id, {}).get("OfflineKeyId")
+    # AWS picks key ids and the API cannot be told one; moto draws a random one. A fixed id (from
+    # the template's Metadata) makes the key ARN something a lab file can name, and runs repeatable.
+    with mock.patch("moto.kms.models.generate_key_id", lambda multi_region=False: key_id) if key_id else contextlib.nullcontext():
+        meta = kms.create_key(**args)["KeyMetadata"]
     if p.get("EnableKeyRotation"):
         kms.enable_key_rotation(KeyId=meta["KeyId"])
     if p.get("Enabled") is False:

@@ -97,13 +97,12 @@ def payment_status_only(ctx: CheckContext) -> Result:
     policy = loader.policy(ctx, s.VENDOR_PERMISSIONS_FILE, "identity")
     vendor_session = probes.role_session(s.VENDOR_ACCESS_ROLE_ARN, "payment-vendor")
     problems = []
-    with probes.dynamodb_condition_keys():
-        for what, action, resource, context, expected in VENDOR_CALLS:
-            full = {"aws:PrincipalArn": s.VENDOR_ACCESS_ROLE_ARN, "aws:SecureTransport": True, **context}
-            decision = probes.decide(vendor_session, action, resource, full, identity=[policy])
-            if decision.allowed != expected:
-                problems.append(f"the vendor {'cannot' if expected else 'can'} {what}"
-                                + ("" if expected else f" (allowed by {probes.where(decision)})"))
+    for what, action, resource, context, expected in VENDOR_CALLS:
+        full = {"aws:PrincipalArn": s.VENDOR_ACCESS_ROLE_ARN, "aws:SecureTransport": True, **context}
+        decision = probes.decide(vendor_session, action, resource, full, identity=[policy])
+        if decision.allowed != expected:
+            problems.append(f"the vendor {'cannot' if expected else 'can'} {what}"
+                            + ("" if expected else f" (allowed by {probes.where(decision)})"))
     if not problems:
         return Result.ok()
     total = len(VENDOR_CALLS)

@@ -4,28 +4,19 @@ The sample purchase (fan club tickets) and a purchase without fan club tickets g
 pipeline on the offline cloud with enforcement on. The deployment is closed before any check reads
 the result: checks see only :class:`PipelineRun`, plain data.
 
-Two work-arounds live here, each until the runtime provides it (reported to the stack owners):
-
-- :func:`fixed_key_id`: the customer managed key gets the key id the lab's files name
-  (:data:`checks.session1.system.KEY_ID`); moto draws a random one and the template cannot pin it;
-- :func:`_authorize_poller`: the SQS poller receives and deletes through the operator's client, whose
-  calls skip authorization, so a consumer role without ``sqs:DeleteMessage`` or ``kms:Decrypt``
-  would go unnoticed; we give the poller a client whose calls are authorized as the function's role
-  (the poller already runs them "acting as" that role).
+The customer managed key has the id the lab's files name (:data:`checks.session1.system.KEY_ID`):
+the template pins it for the offline deploy (``Metadata: OfflineKeyId``).
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
-from unittest import mock
 
-import boto3
 from boto3.dynamodb.types import TypeDeserializer
 
 from checks.session1 import system as s
@@ -93,28 +84,13 @@ class PipelineRun:
     seconds: float = 0.0
 
 
-@contextlib.contextmanager
-def fixed_key_id(key_id: str = s.KEY_ID) -> Iterator[None]:
-    """Customer managed keys created in the block get ``key_id`` (the deploy creates exactly one)."""
-    with mock.patch("moto.kms.models.generate_key_id", lambda multi_region=False: key_id):
-        yield
-
-
-def _authorize_poller(deployment: Deployment) -> None:
-    cloud = deployment.cloud
-    client = boto3.client("sqs", region_name=cloud.region)  # moto's fake keys: not the operator's
-    cloud.poller._sqs = lambda: client  # noqa: SLF001 - see the module docstring
-
-
 def run(overrides: Overrides, purchases: Sequence[str] = PURCHASES) -> PipelineRun:
     """Deploy ``overrides`` with enforcement, send ``purchases``, drain the pipeline, summarise, close."""
     started = time.perf_counter()
     catalogue = seed_data.load("purchases")
-    with fixed_key_id():
-        deployment = deploy(overrides, enforce=True)
+    deployment = deploy(overrides, enforce=True)
     cloud = deployment.cloud
     try:
-        _authorize_poller(deployment)
         result = PipelineRun()
         before = _points(cloud)
         for name in purchases:
@@ -142,20 +118,10 @@ def run(overrides: Overrides, purchases: Sequence[str] = PURCHASES) -> PipelineR
 
 
 def _drain(deployment: Deployment, result: PipelineRun) -> None:
-    """Run until idle; a mapping whose receives are denied is stopped (its messages can never move)."""
+    """Run until nothing can move (a consumer whose receives are denied stalls, it does not spin)."""
     cloud = deployment.cloud
-    stopped = []
-    spent = 0.0
-    while spent < MAX_VIRTUAL_SECONDS:
-        summary = cloud.run_until_idle(max_virtual_seconds=min(30.0, MAX_VIRTUAL_SECONDS - spent))
-        spent += summary.virtual_seconds
-        if summary.idle:
-            break
-        for mapping in list(cloud.mappings):
-            if any("could not receive" in e for e in mapping.errors):
-                cloud.mappings.remove(mapping)
-                stopped.append(mapping)
-    for mapping in [*cloud.mappings, *stopped]:
+    cloud.run_until_idle(max_virtual_seconds=MAX_VIRTUAL_SECONDS)
+    for mapping in cloud.mappings:
         result.poller_errors.extend(mapping.errors)
 
 

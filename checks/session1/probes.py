@@ -7,31 +7,14 @@ the same.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
-from unittest import mock
 
 from checks.session1 import system as s
 from stack.cloud.access import AccessDecision, AccessRequest, Principal
-from stack.cloud.iam import conditions
 from stack.cloud.iam.evaluate import PolicySet, evaluate
 from stack.cloud.iam.parse import Policy, load_policy
-
-#: DynamoDB condition keys the vendor's permissions use; the engine does not list them yet (reported).
-DYNAMODB_KEYS = frozenset({"dynamodb:attributes", "dynamodb:select", "dynamodb:returnvalues", "dynamodb:leadingkeys"})
-
-
-@contextlib.contextmanager
-def dynamodb_condition_keys() -> Iterator[None]:
-    """Evaluate DynamoDB's fine-grained access keys (their values come from the request context)."""
-    if DYNAMODB_KEYS <= conditions.SUPPORTED_KEYS:
-        yield
-        return
-    with mock.patch.object(conditions, "SUPPORTED_KEYS", conditions.SUPPORTED_KEYS | DYNAMODB_KEYS):
-        yield
-
 
 def session(function: str) -> Principal:
     """The session a function's code runs as."""

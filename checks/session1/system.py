@@ -1,7 +1,7 @@
 """The ticketing system as session 1's checks see it: names, ARNs, and which lab file holds what.
 
 The lab files name resources by fixed ARNs (the README lists them). The customer managed key gets a
-fixed key id at deploy time (:data:`KEY_ID`, see :func:`checks.session1.pipeline.fixed_key_id`) so a
+fixed key id at deploy time (:data:`KEY_ID`, pinned by the template's ``Metadata: OfflineKeyId``) so a
 learner's policy can name it, as it would name a real key's ARN from the console.
 """
 

@@ -52,13 +52,16 @@ def _states(alarm: Alarm, store: MetricStore) -> list[str]:
     return [e.state for e in replay(alarm, _values(alarm, store))]
 
 
-def _chart(alarm: Alarm, store: MetricStore, window: tuple[int, int] | None) -> Evidence:
+def _chart(alarm: Alarm, store: MetricStore, window: tuple[int, int] | None, what: str) -> Evidence:
+    """The alarm's value against its threshold over a run, the periods in ALARM marked under the axis."""
     step = max(1, alarm.period // 60)
     values = _values(alarm, store)
-    svg = line_chart(f"{alarm.name}: value vs threshold {alarm.threshold:g}",
-                     [("alarm value", values), ("threshold", [alarm.threshold] * len(values))],
-                     [(window[0] // step, window[1] // step)] if window else [], step)
-    return Evidence.html(f"replay of {alarm.name}", svg)
+    in_alarm = [i for i, e in enumerate(replay(alarm, values)) if e.state == "ALARM"]
+    svg = line_chart(alarm.name,
+                     [(f"alarm value ({alarm.result_query.stat or 'metric math'}, {alarm.period} s)", values),
+                      (f"threshold {alarm.threshold:g}", [alarm.threshold] * len(values))],
+                     [(window[0] // step, window[1] // step)] if window else [], step, in_alarm, f"over {what}")
+    return Evidence.html(f"replay of {alarm.name} over {what}", svg)
 
 
 @check("S2.alarms.valid", exercise="2b", points=2)
@@ -86,7 +89,7 @@ def quiet(ctx: CheckContext) -> Result:
     names = ", ".join(f"{a.name} (minute {at * max(1, a.period // 60)})" for a, at in noisy)
     return Result.parts(len(alarms) - len(noisy), len(alarms),
                         f"on a healthy on-sale (no incident) these alarms went to ALARM: {names}",
-                        [_chart(a, store, None) for a, _ in noisy[:3]])
+                        [_chart(a, store, None, "a healthy on-sale") for a, _ in noisy[:3]])
 
 
 def _detects(ctx: CheckContext, kind: str) -> Result:
@@ -103,7 +106,7 @@ def _detects(ctx: CheckContext, kind: str) -> Result:
             minute_end = (i + 1) * step  # the period's datapoint is evaluated when it closes
             if state == "ALARM" and window[0] < minute_end <= window[1] + step:
                 return Result.ok(f"{alarm.name} went to ALARM {minute_end - incident.onset} min after onset")
-    evidence = [_chart(a, store, window) for a in relevant[:3]]
+    evidence = [_chart(a, store, window, f"{kind} on {incident.component} at minute {incident.onset}; shaded: {scenarios.DETECT_WITHIN} min to detect") for a in relevant[:3]]
     who = ", ".join(sorted(incident.watched_by))
     if not relevant:
         return Result.fail(f"replay ({kind} on {incident.component} at minute {incident.onset}): none of your alarms "

@@ -4,6 +4,7 @@ graded on coverage; its widgets are drawn over the on-sale (with incidents shade
 from __future__ import annotations
 
 from collections.abc import Iterator
+from html import escape
 from typing import Any
 
 from checks.check import Evidence, Result, check
@@ -123,8 +124,10 @@ def _charts(ctx: CheckContext) -> list[Evidence]:
             svgs.append(line_chart(title, lines, [(a // step, b // step) for a, b in window], step))
     if not svgs:
         return []
-    html = ("<p>Your widgets over the on-sale replay (incidents start at minute 15; shaded: the "
-            f"{scenarios.DETECT_WITHIN} minutes after).</p>" + "".join(f'<div style="display:inline-block">{s}</div>' for s in svgs))
+    incidents = ", ".join(f"{i.kind} on {i.component}" for i in scenarios.REPLAY_RUNS[0])
+    html = (f"<p>Your widgets over an on-sale replay with incidents starting at minute 15 ({escape(incidents)}); "
+            f"shaded: the {scenarios.DETECT_WITHIN} minutes after. Each row is drawn with its own stat and period.</p>"
+            + "".join(f'<div style="display:inline-block;vertical-align:top">{s}</div>' for s in svgs))
     return [Evidence.html("your dashboard over the on-sale", html)]
 
 

@@ -56,12 +56,18 @@ def answer_format(ctx: CheckContext) -> Result:
     return Result.ok() if not problems else Result.fail("; ".join(problems[:3]))
 
 
+def _whose(ctx: CheckContext) -> str:
+    """Which mystery was graded: a learner whose seed changed sees it at once."""
+    seed = data.seed_of(ctx)
+    return f" (the mystery of seed {seed}" + (", the lab's default)" if seed == scenarios.DEFAULT_SEED else ", from seed.toml)")
+
+
 @check("S2.diagnosis.component", exercise="2c", points=2)
 def component(ctx: CheckContext) -> Result:
     pairs = _pairs(ctx)
     right = sum(1 for t, a in pairs if a is not None and a.get("component") in t.accepted)
     return Result.parts(right, len(pairs), "" if right == len(pairs) else
-                        f"{len(pairs) - right} incident(s) happened on a component your answers do not name")
+                        f"{len(pairs) - right} incident(s) happened on a component your answers do not name" + _whose(ctx))
 
 
 @check("S2.diagnosis.class", exercise="2c", points=3)
@@ -69,7 +75,7 @@ def failure_class(ctx: CheckContext) -> Result:
     pairs = _pairs(ctx)
     right = sum(1 for t, a in pairs if a is not None and a.get("failure_class") == t.kind)
     return Result.parts(right, len(pairs), "" if right == len(pairs) else
-                        f"{len(pairs) - right} incident(s) have the wrong failure class (or none matched)")
+                        f"{len(pairs) - right} incident(s) have the wrong failure class (or none matched)" + _whose(ctx))
 
 
 @check("S2.diagnosis.onset", exercise="2c", points=2)
@@ -82,7 +88,7 @@ def onset(ctx: CheckContext) -> Result:
 
     right = sum(1 for t, a in pairs if close(t, a))
     return Result.parts(right, len(pairs), "" if right == len(pairs) else
-                        f"{len(pairs) - right} onset minute(s) are more than {ONSET_TOLERANCE} minutes off (or unmatched)")
+                        f"{len(pairs) - right} onset minute(s) are more than {ONSET_TOLERANCE} minutes off (or unmatched)" + _whose(ctx))
 
 
 CHECKS = [answer_format, component, failure_class, onset]

@@ -32,6 +32,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from stack import seed as seed_data
+from stack.cloud import backends
 from stack.cloud.event_source import sqs_record
 from stack.cloud.journal import InvocationRecord
 from stack.cloud.lambda_runtime import FunctionConfig
@@ -213,7 +214,7 @@ class Sandbox:
             self._create_tables()
             self._seed()
             self._add_gateway()
-            self._snapshot = {name: copy.deepcopy(_moto_table(name).items) for name in TABLES}
+            self._snapshot = {name: copy.deepcopy(backends.table(ACCOUNT, REGION, name).items) for name in TABLES}
         except BaseException:
             self.close()
             raise
@@ -263,15 +264,15 @@ class Sandbox:
         return Invocation(function, record, tuple(lines))
 
     def handler_module_globals(self, function: str) -> dict[str, Any]:
-        handler = self.cloud.runtime._handlers.get(function)  # noqa: SLF001 - the loaded handler, if any
-        return getattr(handler, "__globals__", {}) if callable(handler) else {}
+        handler = self.cloud.runtime.loaded_handler(function)
+        return getattr(handler, "__globals__", {}) if handler is not None else {}
 
     # -- state --------------------------------------------------------------------------------
     def reset(self) -> None:
         """Tables back to the seed, a fresh gateway idempotency store, no pending hooks, no sent mail."""
         self._unhook()
         for name, items in self._snapshot.items():
-            _moto_table(name).items = copy.deepcopy(items)
+            backends.table(ACCOUNT, REGION, name).items = copy.deepcopy(items)
         self._add_gateway()
         self.sent_baseline = self._sent_total()
 
@@ -352,18 +353,6 @@ class Sandbox:
         for client, event, hook in self._hooks:
             client.meta.events.unregister(event, hook)
         self._hooks.clear()
-
-
-def _moto_table(name: str) -> Any:
-    """moto's model of a table (its ``items`` are restored wholesale by :meth:`Sandbox.reset`).
-
-    The one read of moto's internals outside ``stack/cloud/backends.py`` (which this package may not
-    edit): restoring a snapshot costs well under a millisecond, where deleting and re-seeding through
-    the API costs 30 ms per test case and would blow the lab's 3-second budget under mutation grading.
-    """
-    from moto.dynamodb.models import dynamodb_backends
-
-    return dynamodb_backends[ACCOUNT][REGION].tables[name]
 
 
 def _clients_in(namespace: Mapping[str, Any]) -> Iterator[Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from moto.dynamodb.models import dynamodb_backends
 from moto.kms import kms_backends
 from moto.sns import sns_backends
 from moto.sqs import sqs_backends
@@ -111,3 +112,9 @@ def kms_key(account: str, region: str, ref: str) -> tuple[str, bool] | None:
     if key is None:
         return None
     return key.arn, str(getattr(key, "key_state", "Enabled")) == "Enabled" and bool(getattr(key, "enabled", True))
+
+
+def table(account: str, region: str, name: str) -> Any:
+    """moto's model of a DynamoDB table: a harness may snapshot and restore its ``items`` wholesale
+    (well under a millisecond, where deleting and re-seeding through the API costs tens)."""
+    return dynamodb_backends[account][region].tables[name]

@@ -40,6 +40,7 @@ class EventSourceMapping:
     batch_size: int = 10
     report_batch_item_failures: bool = False
     enabled: bool = True
+    receive_denied: bool = False  # the last receive failed: no message of this queue can move
     last_error: str = ""
     errors: list[str] = field(default_factory=list)
 
@@ -129,8 +130,10 @@ class Poller:
                     MessageAttributeNames=["All"],
                 ).get("Messages", [])
             except ClientError as exc:
+                mapping.receive_denied = True
                 self._error(mapping, f"Lambda could not receive from {mapping.queue_arn} as {config.role_arn}: {exc}")
                 return 0
+        mapping.receive_denied = False
         if not received:
             return 0
         visible_again = self.runtime.clock.now() + backends.visibility_timeout(mapping.queue_arn)

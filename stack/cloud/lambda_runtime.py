@@ -174,6 +174,11 @@ class LambdaRuntime:
             return None
         return config
 
+    def loaded_handler(self, name: str) -> Callable[..., Any] | None:
+        """The function's handler if its code is loaded and loads cleanly (for test harnesses)."""
+        handler = self._handlers.get(name)
+        return None if handler is None or isinstance(handler, InitError) else handler
+
     def init_error(self, name: str) -> InitError | None:
         """Load the function's code if needed; the reason it cannot be loaded, or None."""
         handler = self._load(self.functions[name])
@@ -242,7 +247,9 @@ class LambdaRuntime:
             frames = traceback.extract_tb(error.__traceback__)
             user_frames = [f for f in frames if Path(f.filename).resolve().is_relative_to(config.code_dir.resolve())]
             stack = traceback.format_list(user_frames)
-            log(f"[ERROR] {error_type}: {error}\nTraceback (most recent call last):\n" + "".join(stack))
+            # One event, lines joined by \r, as the Python runtime writes an unhandled exception.
+            text = f"[ERROR] {error_type}: {error}\nTraceback (most recent call last):\n" + "".join(stack)
+            log(text.rstrip("\n").replace("\n", "\r"))
             return self._finish(config, request_id, start, "error", error_type, str(error), None, batch_size)
         return self._finish(config, request_id, start, "ok", None, None, outcome.value, batch_size)
 

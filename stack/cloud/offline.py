@@ -79,7 +79,8 @@ class RunSummary:
     polls: int
     invocations: int
     virtual_seconds: float
-    idle: bool
+    idle: bool  # nothing left that can move (see ``stalled`` for queues whose consumer cannot receive)
+    stalled: tuple[str, ...] = ()  # functions whose receives are denied, with messages waiting
 
 
 class OfflineCloud:
@@ -195,13 +196,17 @@ class OfflineCloud:
                 worked = worked or received > 0
             if worked:
                 continue
-            waits = [t for m in self.mappings if (t := backends.next_visible_ms(m.queue_arn, self.clock.now_ms())) is not None]
+            # A consumer whose receives are denied would retry forever on AWS; nothing it waits for
+            # can change by waiting, so it does not keep the run going.
+            movable = [m for m in self.mappings if m.enabled and not m.receive_denied]
+            waits = [t for m in movable if (t := backends.next_visible_ms(m.queue_arn, self.clock.now_ms())) is not None]
             if not waits:
                 idle = True
                 break
             self.clock.advance_to(max(min(waits) / 1000, self.clock.now() + constants.POLLER_IDLE_S))
         self._sample_gauges()
-        return RunSummary(polls, invocations, self.clock.now() - start, idle)
+        stalled = tuple(m.function for m in self.mappings if m.receive_denied)
+        return RunSummary(polls, invocations, self.clock.now() - start, idle, stalled)
 
     def _sample_gauges(self) -> None:
         """Once per virtual minute, the SQS gauges of every queue (what CloudWatch samples)."""

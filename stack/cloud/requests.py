@@ -132,7 +132,7 @@ def _dynamodb_requests(
         for item in params.get("TransactItems", []):
             (kind, body), = item.items()
             requests.append(
-                one(_table_arn(region, account, body["TableName"]), f"dynamodb:{_TRANSACT_ACTIONS[kind]}", **_attributes(body))
+                one(_table_arn(region, account, body["TableName"]), f"dynamodb:{_TRANSACT_ACTIONS[kind]}", **_attributes(body, _TRANSACT_ACTIONS[kind]))
             )
         return requests
     table = params.get("TableName")
@@ -141,18 +141,40 @@ def _dynamodb_requests(
     resource = _table_arn(region, account, table)
     if params.get("IndexName"):
         resource = f"{resource}/index/{params['IndexName']}"
-    return [one(resource, **_attributes(params))]
+    return [one(resource, **_attributes(params, operation))]
 
 
-def _attributes(params: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``dynamodb:Attributes`` condition key: key attributes plus those an update writes."""
+_READS = frozenset({"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems"})
+
+
+def _attributes(params: Mapping[str, Any], operation: str) -> dict[str, Any]:
+    """Fine-grained access keys of a DynamoDB request (AWS DynamoDB developer guide, "Using IAM policy
+    conditions for fine-grained access control").
+
+    ``dynamodb:Attributes``: for a write, the key attributes plus those the item or update writes; for
+    a read, the attributes of its ``ProjectionExpression`` (none: the whole item is read).
+    ``dynamodb:Select``: a read without a projection reads ``ALL_ATTRIBUTES``, with one
+    ``SPECIFIC_ATTRIBUTES``. ``dynamodb:ReturnValues`` when the request asks for old or new values.
+    """
+    aliases = params.get("ExpressionAttributeNames", {})
+    context: dict[str, Any] = {}
+    if operation in _READS:
+        projection = params.get("ProjectionExpression")
+        if projection:
+            tops = (re.split(r"[.\[]", path.strip(), maxsplit=1)[0] for path in projection.split(","))
+            context["dynamodb:Attributes"] = sorted({aliases.get(top, top) for top in tops})
+        context["dynamodb:Select"] = params.get("Select") or ("SPECIFIC_ATTRIBUTES" if projection else "ALL_ATTRIBUTES")
+        return context
     names = set(params.get("Key", {})) | set(params.get("Item", {}))
     update = params.get("UpdateExpression")
     if update:
-        aliases = params.get("ExpressionAttributeNames", {})
         for clause in _UPDATE_CLAUSE.split(update)[2::2]:
             for assignment in clause.split(","):
                 token = _EXPRESSION_NAME.search(assignment)
                 if token:
                     names.add(aliases.get(token.group(0), token.group(0)))
-    return {"dynamodb:Attributes": sorted(names)} if names else {}
+    if names:
+        context["dynamodb:Attributes"] = sorted(names)
+    if params.get("ReturnValues"):
+        context["dynamodb:ReturnValues"] = params["ReturnValues"]
+    return context

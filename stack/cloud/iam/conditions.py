@@ -34,7 +34,9 @@ Supported keys (:data:`SUPPORTED_KEYS`, names case-insensitive): the global keys
 ``aws:RequestedRegion``, ``aws:ResourceAccount``, ``aws:CalledVia``; ``sts:ExternalId``;
 ``kms:ViaService``, ``kms:CallerAccount``, ``kms:EncryptionContext:*``,
 ``kms:EncryptionContextKeys``, ``kms:GrantIsForAWSResource``; ``sns:Protocol``, ``sns:Endpoint``;
-``ses:FromAddress``, ``ses:Recipients``.
+``ses:FromAddress``, ``ses:Recipients``; ``dynamodb:Attributes``, ``dynamodb:Select``,
+``dynamodb:ReturnValues``, ``dynamodb:LeadingKeys`` (fine-grained access to items and attributes);
+``cloudwatch:namespace``.
 """
 
 from __future__ import annotations
@@ -58,7 +60,8 @@ SUPPORTED_KEYS: frozenset[str] = frozenset(
         "aws:SourceIp", "aws:RequestedRegion", "aws:ResourceAccount", "aws:CalledVia",
         "sts:ExternalId", "kms:ViaService", "kms:CallerAccount", "kms:EncryptionContextKeys",
         "kms:GrantIsForAWSResource", "sns:Protocol", "sns:Endpoint", "ses:FromAddress",
-        "ses:Recipients",
+        "ses:Recipients", "dynamodb:Attributes", "dynamodb:Select", "dynamodb:ReturnValues",
+        "dynamodb:LeadingKeys", "cloudwatch:namespace",
     )
 )
 #: Key families whose last part is chosen by the policy author.
