@@ -47,16 +47,30 @@ def vendor_can_assume(ctx: CheckContext) -> Result:
                        f"{s.VENDOR_CALLBACK_EXTERNAL_ID}, cannot assume {s.VENDOR_ACCESS_ROLE} ({decision.reason})")
 
 
+#: ExternalIds the vendor's role must be refused with: (label, values). The look-alikes share a prefix
+#: or a suffix with the agreed id, so a ``StringLike`` pattern such as ``payment-vendor-*`` lets them in.
+WRONG_EXTERNAL_IDS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
+    ("without an ExternalId", (None,)),
+    ("with a wrong ExternalId ('guessed-id')", ("guessed-id",)),
+    ("with another ExternalId that only looks like the agreed one", (f"{s.VENDOR_CALLBACK_EXTERNAL_ID}-other-customer",
+                                                                   "payment-vendor-callback-0000aa", f"x-{s.VENDOR_CALLBACK_EXTERNAL_ID}")),
+)
+
+
 @check("S1.xacct.external-id", exercise="1c", points=4)
 def external_id(ctx: CheckContext) -> Result:
     problems = []
-    for label, value in (("without an ExternalId", None), ("with a wrong ExternalId", "guessed-id")):
-        decision = _assume(ctx, _vendor(), vendor_callback_policies(), value)
-        if decision.allowed:
-            problems.append(f"the vendor's role can assume {s.VENDOR_ACCESS_ROLE} {label} (allowed by {probes.where(decision)})")
+    for label, values in WRONG_EXTERNAL_IDS:
+        for value in values:
+            decision = _assume(ctx, _vendor(), vendor_callback_policies(), value)
+            if decision.allowed:
+                shown = "" if value is None or value == "guessed-id" else f" such as {value!r}"
+                problems.append(f"the vendor's role can assume {s.VENDOR_ACCESS_ROLE} {label}{shown} (allowed by {probes.where(decision)})")
+                break
     if not problems:
         return Result.ok()
-    return Result.parts(2 - len(problems), 2, f"{s.VENDOR_TRUST_FILE}: " + "; ".join(problems))
+    total = len(WRONG_EXTERNAL_IDS)
+    return Result.parts(total - len(problems), total, f"{s.VENDOR_TRUST_FILE}: " + "; ".join(problems))
 
 
 @check("S1.xacct.only-vendor", exercise="1c", points=3)
@@ -83,6 +97,8 @@ VENDOR_CALLS = (
      {"dynamodb:Attributes": ["orderId"], "dynamodb:Select": "ALL_ATTRIBUTES"}, False),
     ("read an order's fanContact", "dynamodb:GetItem", ORDERS,
      {"dynamodb:Attributes": ["fanContact", "orderId"], "dynamodb:Select": "SPECIFIC_ATTRIBUTES"}, False),
+    ("read with a request that names no attributes at all (ForAllValues holds when the key is absent)", "dynamodb:GetItem", ORDERS,
+     {}, False),
     ("change an order's totalAmount", "dynamodb:UpdateItem", ORDERS, {"dynamodb:Attributes": ["orderId", "totalAmount"]}, False),
     ("read the old item back from an update (ReturnValues ALL_OLD)", "dynamodb:UpdateItem", ORDERS,
      {"dynamodb:Attributes": ["orderId", "paymentStatus"], "dynamodb:ReturnValues": "ALL_OLD"}, False),
@@ -101,8 +117,10 @@ def payment_status_only(ctx: CheckContext) -> Result:
         full = {"aws:PrincipalArn": s.VENDOR_ACCESS_ROLE_ARN, "aws:SecureTransport": True, **context}
         decision = probes.decide(vendor_session, action, resource, full, identity=[policy])
         if decision.allowed != expected:
-            problems.append(f"the vendor {'cannot' if expected else 'can'} {what}"
-                            + ("" if expected else f" (allowed by {probes.where(decision)})"))
+            request = probes.describe(action, resource, context, always=("dynamodb:Attributes",) if action != "dynamodb:Scan" else ())
+            outcome = ("is denied (" + (probes.where(decision) if decision.decision == "ExplicitDeny" else "no statement allows it") + ")"
+                       if expected else f"is allowed by {probes.where(decision)}")
+            problems.append(f"the vendor {'cannot' if expected else 'can'} {what}: {request} {outcome}")
     if not problems:
         return Result.ok()
     total = len(VENDOR_CALLS)

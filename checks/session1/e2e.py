@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from checks.check import Evidence, Result, check
 from checks.context import CheckContext
-from checks.session1 import loader, pipeline
+from checks.session1 import loader, pipeline, probes
 from checks.session1 import system as s
 from checks.session1.pipeline import Denial, FailedDelivery, PipelineRun
 
@@ -53,9 +53,17 @@ def fix_for_delivery(f: FailedDelivery) -> str:
     return f.reason
 
 
+def _pointer(d: Denial) -> str:
+    """`` (logs: ...)``: what to think about for this kind of denied call, when it is a function's own."""
+    if d.function not in s.IAM_FILES or d.reason.startswith("explicit deny") or "neither names the caller" in d.reason:
+        return ""  # not the role's own IAM to fix: the line already names the statement or the key policy
+    words = probes.pointer(d.function, d.action)
+    return f" ({words})" if words else ""
+
+
 def problems(run: PipelineRun) -> list[str]:
     """One line per thing that went wrong, most fundamental first."""
-    lines = [f"{d.function or d.principal}: {d.action} on {d.resource} was denied -> {fix_for_denial(d)}"
+    lines = [f"{d.function or d.principal}: {d.action} on {d.resource} was denied -> {fix_for_denial(d)}" + _pointer(d)
              for d in dict.fromkeys(run.denials)]
     lines += [f"SNS -> {f.queue}: delivery failed ({'sent to the subscription DLQ' if f.outcome == 'redriven' else 'message lost'}) -> {fix_for_delivery(f)}"
               for f in dict.fromkeys(run.failed_deliveries)]

@@ -13,6 +13,12 @@ from stack.cloud.access import Principal
 from stack.cloud.iam.parse import load_policy
 
 SNS = Principal.service("sns.amazonaws.com")
+#: Topics SNS may act for that are not TourTicketingTopic: "your topic only" (README, 1d) refuses both,
+#: so a statement fenced by aws:SourceAccount alone does not pass.
+OTHER_TOPICS = (
+    (f"arn:aws:sns:{s.REGION}:{s.ACCOUNT}:OtherTopic", "another topic of your own account"),
+    (f"arn:aws:sns:{s.REGION}:{s.FOREIGN_ACCOUNT}:{s.TOPIC}", "another account's topic of the same name"),
+)
 
 
 def _key_identity():
@@ -96,12 +102,13 @@ def key_policy_fenced(ctx: CheckContext) -> Result:
     key_policy = loader.policy(ctx, s.KEY_POLICY_FILE, "key")
     findings = analyse_resource_policy(key_policy, s.KEY_ARN, s.ACCOUNT)
     lines = [f"{f.id}: {f.detail}" + (f" ({', '.join(str(l) for l in f.locations)})" if f.locations else "") for f in findings]
-    twin = f"arn:aws:sns:{s.REGION}:{s.FOREIGN_ACCOUNT}:{s.TOPIC}"
-    decision = probes.decide(SNS, "kms:Decrypt", s.KEY_ARN, {"aws:SourceArn": twin, "aws:SourceAccount": s.FOREIGN_ACCOUNT},
-                             resource_policy=key_policy)
-    if decision.allowed:
-        lines.append(f"CONFUSED_DEPUTY: SNS acting for {twin} (another account's topic of the same name) may decrypt with the key "
-                     f"({probes.where(decision)})")
+    for topic, label in OTHER_TOPICS:
+        for action in ("kms:GenerateDataKey", "kms:Decrypt"):
+            context = {"aws:SourceArn": topic, "aws:SourceAccount": topic.split(":")[4], "aws:SecureTransport": True}
+            decision = probes.decide(SNS, action, s.KEY_ARN, context, resource_policy=key_policy)
+            if decision.allowed:
+                lines.append(f"CONFUSED_DEPUTY: SNS acting for {topic} ({label}) may {action} with the key ({probes.where(decision)})")
+                break
     if not lines:
         return Result.ok()
     return Result.fail(f"{s.KEY_POLICY_FILE}: {lines[0]}" + (f"; and {len(lines) - 1} more" if len(lines) > 1 else ""),

@@ -31,6 +31,10 @@ def document(ctx: CheckContext, path: str) -> Mapping[str, Any]:
     data = ctx.data(path)
     if not isinstance(data, dict):
         raise LabFileError(path, "a policy document must be a JSON object with \"Version\" and \"Statement\"")
+    statements = data.get("Statement")
+    if statements is not None and not isinstance(statements, (list, dict)):
+        raise LabFileError(path, f"\"Statement\" must be a list of statements (or one statement object), "
+                                 f"got {type(statements).__name__} {statements!r:.60}")
     return data
 
 
@@ -100,7 +104,14 @@ def answers(ctx: CheckContext) -> Mapping[str, Any]:
 
 
 def _sourced(ctx: CheckContext, path: str, kind: PolicyKind) -> SourcedPolicy:
-    policy(ctx, path, kind)  # validate the shape now, so a broken file is named before deploying
+    """A document to deploy. AWS (and moto) refuse a whole document with a syntax error
+    (MalformedPolicyDocument), so such a file stops the deployment here, named, instead of failing
+    inside it as an error of the grader; the per-file checks still grade the rest of it."""
+    errors = problems(policy(ctx, path, kind))
+    if errors:
+        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+        raise LabFileError(path, f"AWS would refuse this document (MalformedPolicyDocument): {errors[0]}{more}; "
+                                 "the system cannot be deployed with it")
     return SourcedPolicy(document(ctx, path), path)
 
 

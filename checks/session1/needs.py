@@ -20,9 +20,9 @@ import yaml
 from checks.session1 import system as s
 
 NEEDED_FILE = Path(__file__).with_name("needed.yaml")
-#: Calls AWS makes that a grading run does not: Lambda writes each function's logs with its role (the
-#: grader does not flush logs, to stay fast), and the event source mapping reads the queue's
-#: attributes when it is created.
+#: Calls AWS makes that a grading run may not journal: Lambda writes each function's logs with its role
+#: (the run journals them when it flushes the logs, but only for functions that logged), and the event
+#: source mapping reads the queue's attributes when it is created.
 DECLARED_NEEDS = {fn: [("logs:CreateLogStream", s.log_stream_arn(fn)), ("logs:PutLogEvents", s.log_stream_arn(fn))] for fn in s.FUNCTIONS}
 for _queue, _fn in s.CONSUMER.items():
     DECLARED_NEEDS[_fn].append(("sqs:GetQueueAttributes", s.queue_arn(_queue)))

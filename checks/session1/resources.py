@@ -1,5 +1,11 @@
 """Exercise 1b: the topic policy (only TicketPurchaseHandler publishes, TLS only) and the four queue
-policies (only the topic delivers), judged by evaluating requests against them."""
+policies (only the topic delivers), judged by evaluating requests against them.
+
+Both "only" checks apply the same AWS rule (aws-facts.md, IAM policy evaluation): in one account a
+request is allowed when the identity policy OR the resource policy allows it, so a resource policy
+keeps other principals of the account out only with an explicit Deny. The probes therefore include an
+insider whose own IAM policy allows everything.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,10 @@ from stack.cloud.access import Principal
 SNS = Principal.service("sns.amazonaws.com")
 TLS = {"aws:SecureTransport": True}
 FOREIGN_TWIN_TOPIC = f"arn:aws:sns:{s.REGION}:{s.FOREIGN_ACCOUNT}:{s.TOPIC}"
+#: Another topic of the learner's own account: "any topic of my account" is not "my topic".
+SIBLING_TOPIC = f"arn:aws:sns:{s.REGION}:{s.ACCOUNT}:OtherTopic"
+INSIDER_ROLE = f"arn:aws:iam::{s.ACCOUNT}:role/MarketingAppRole"
+STRANGER_ROLE = f"arn:aws:iam::{s.FOREIGN_ACCOUNT}:role/Stranger"
 
 
 def _topic(ctx: CheckContext):
@@ -35,7 +45,7 @@ def only_producer(ctx: CheckContext) -> Result:
         problems.append(f"TicketPurchaseHandlerRole cannot publish: {probes.where(producer)}")
     if insider.allowed:
         problems.append("another role of account 111111111111 whose own IAM policy allows sns:Publish can publish too "
-                        f"({'allowed by ' + probes.where(insider) if insider.policy else 'nothing in the topic policy stops it'})")
+                        f"({'allowed by ' + probes.where(insider) if insider.policy and not insider.policy.startswith('<') else 'its own IAM policy is enough, and no Deny in the topic policy stops it'})")
     if stranger.allowed:
         problems.append(f"a role in another account can publish (allowed by {probes.where(stranger)})")
     if not problems:
@@ -67,20 +77,35 @@ def topic_delivers(ctx: CheckContext) -> Result:
     return Result.parts(4 - len(problems), 4, "; ".join(problems))
 
 
+def _senders() -> list[tuple[str, object, list, dict]]:
+    """Who must not be able to send: (label, principal, its own IAM policies, request context)."""
+    return [
+        (f"SNS delivering for {SIBLING_TOPIC} (another topic of your account)", SNS, [],
+         {"aws:SourceArn": SIBLING_TOPIC, "aws:SourceAccount": s.ACCOUNT, "aws:SecureTransport": True}),
+        (f"SNS delivering for {FOREIGN_TWIN_TOPIC} (a topic of the same name in another account)", SNS, [],
+         {"aws:SourceArn": FOREIGN_TWIN_TOPIC, "aws:SourceAccount": s.FOREIGN_ACCOUNT, "aws:SecureTransport": True}),
+        (f"{INSIDER_ROLE} (a role of your account whose own IAM policy allows sqs:SendMessage)", probes.role_session(INSIDER_ROLE),
+         [probes.allow_all()], {"aws:PrincipalArn": INSIDER_ROLE, "aws:SecureTransport": True}),
+        (f"{STRANGER_ROLE} (a role in another account whose own IAM policy allows sqs:SendMessage)", probes.role_session(STRANGER_ROLE),
+         [probes.allow_all()], {"aws:PrincipalArn": STRANGER_ROLE, "aws:SecureTransport": True}),
+    ]
+
+
 @check("S1.queues.only-topic", exercise="1b", points=6)
 def only_topic(ctx: CheckContext) -> Result:
+    """Nobody but SNS acting for TourTicketingTopic sends: not another topic (of this or another
+    account), not a role of this account whose IAM allows it (same-account union), not a stranger."""
     problems, evidence = [], []
     for queue, path in s.QUEUE_POLICY_FILES.items():
-        if loader.is_empty(ctx, path):
-            continue  # no policy: nobody outside the account may send (S1.queues.topic-delivers says why that hurts)
-        policy = loader.policy(ctx, path, "resource")
+        policy = None if loader.is_empty(ctx, path) else loader.policy(ctx, path, "resource")
         resource = s.queue_arn(queue)
-        findings = analyse_resource_policy(policy, resource, s.ACCOUNT)
-        twin = probes.decide(SNS, "sqs:SendMessage", resource, {"aws:SourceArn": FOREIGN_TWIN_TOPIC, "aws:SourceAccount": s.FOREIGN_ACCOUNT},
-                             resource_policy=policy)
-        lines = [f"{f.id}: {f.detail}" for f in findings]
-        if twin.allowed:
-            lines.append(f"CONFUSED_DEPUTY: a topic named {s.TOPIC} in account {s.FOREIGN_ACCOUNT} may send to {queue} ({probes.where(twin)})")
+        lines = [] if policy is None else [f"{f.id}: {f.detail}" for f in analyse_resource_policy(policy, resource, s.ACCOUNT)]
+        for label, principal, identity, context in _senders():
+            decision = probes.decide(principal, "sqs:SendMessage", resource, context, identity=identity, resource_policy=policy)
+            if decision.allowed:
+                why = (f"allowed by {probes.where(decision)}" if decision.policy and not decision.policy.startswith("<")
+                       else "its own IAM policy is enough, and no Deny in the queue policy stops it")
+                lines.append(f"{label} can send to {queue} ({why})")
         if lines:
             problems.append(f"{path}: {lines[0]}")
             evidence.append(Evidence.text(path, "\n".join(lines)))

@@ -55,19 +55,22 @@ def needed_check(function: str, points: int):
         policy = loader.policy(ctx, path, "identity")
         key_policy = _key_policy(ctx)
         calls = needs.needed()[function]
-        missing = []
+        missing, pointers = [], []
         for call in calls:
             resource_policy = key_policy if call.action.startswith("kms:") else None
             decision = probes.decide(probes.session(function), call.action, call.resource, call.context,
                                      identity=[policy], resource_policy=resource_policy)
             if not decision.allowed:
                 missing.append(f"{call.action} on {call.resource}: {probes.where(decision) if decision.decision == 'ExplicitDeny' else 'no statement allows it'}")
+                pointers.append(probes.pointer(function, call.action))
         missing = list(dict.fromkeys(missing))
         if not missing:
             return Result.ok()
         message = f"{path}: {function} makes {len(missing)} call(s) your policy denies: " + "; ".join(missing[:4])
         if len(missing) > 4:
             message += f"; and {len(missing) - 4} more (see the report)"
+        if pointers := [p for p in dict.fromkeys(pointers) if p]:
+            message += ". " + " ".join(pointers)  # one pointer per kind of denied call (logs, sqs, kms, ...)
         evidence = [Evidence.text("denied calls", "\n".join(missing))]
         if errors := loader.problems(policy):
             evidence.append(Evidence.text("statements AWS would reject (they grant nothing)", "\n".join(errors)))

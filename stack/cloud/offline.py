@@ -103,6 +103,7 @@ class OfflineCloud:
         self._clients: dict[tuple[str, bool], Any] = {}
         self._stack = contextlib.ExitStack()
         self._sampled_minute = -1
+        self._log_access: dict[tuple[str, str], bool] = {}
 
     # -- lifecycle --------------------------------------------------------------------------
     def __enter__(self) -> OfflineCloud:
@@ -224,19 +225,35 @@ class OfflineCloud:
             self.metrics.queue(name, "ApproximateAgeOfOldestMessage", gauges.oldest_age_s, now, "Seconds")
 
     def _may_write_logs(self, group: str, stream: str) -> bool:
-        """Lambda writes a function's logs with its execution role: no permission, no logs (as on AWS)."""
+        """Lambda writes a function's logs with its execution role: no permission, no logs (as on AWS).
+
+        Decided once per log stream (and journaled once), whether by :meth:`check_log_delivery` or
+        by :meth:`flush`.
+        """
+        if (group, stream) in self._log_access:
+            return self._log_access[(group, stream)]
+        allowed = True
         config = self.runtime.functions.get(group.removeprefix("/aws/lambda/"))
-        if config is None:
-            return True
-        principal = config.principal()
-        resource = f"arn:aws:logs:{self.region}:{config.account}:log-group:{group}:log-stream:{stream}"
-        for action in ("logs:CreateLogStream", "logs:PutLogEvents"):
-            request = AccessRequest(principal, action, resource, {"aws:SecureTransport": True, "aws:PrincipalArn": config.role_arn})
-            decision = self.authorizer.authorize(request)
-            self.journal.calls.append(CallRecord(self.clock.now(), config.name, request, decision))
-            if not decision.allowed:
-                return False
-        return True
+        if config is not None:
+            principal = config.principal()
+            resource = f"arn:aws:logs:{self.region}:{config.account}:log-group:{group}:log-stream:{stream}"
+            for action in ("logs:CreateLogStream", "logs:PutLogEvents"):
+                request = AccessRequest(principal, action, resource, {"aws:SecureTransport": True, "aws:PrincipalArn": config.role_arn})
+                decision = self.authorizer.authorize(request)
+                self.journal.calls.append(CallRecord(self.clock.now(), config.name, request, decision))
+                if not decision.allowed:
+                    allowed = False
+                    break
+        self._log_access[(group, stream)] = allowed
+        return allowed
+
+    def check_log_delivery(self) -> None:
+        """Decide (and journal) whether each buffered log stream may be written, without writing.
+
+        What a grader needs to see a denied logs call, at a fraction of :meth:`flush`'s cost.
+        """
+        for group, stream in list(self.logs.events):
+            self._may_write_logs(group, stream)
 
     def flush(self) -> None:
         """Write buffered Lambda logs and service metrics into moto (CloudWatch Logs, CloudWatch)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -97,6 +98,38 @@ def test_e2e_reports_a_failed_delivery_to_a_managed_key_queue(variant):
     assert any("encryption/settings.yaml" in line and "NotificationQueue" in line for line in e2e.problems(run))
 
 
+def test_e2e_reports_denied_log_writes(variant):
+    """Lambda writes logs with the function's role when the run flushes them: a role that may not write
+    to its log streams loses points in S1.e2e.no-failures, with a pointer about log streams."""
+    lab = variant(edit=lambda lab: _logs_on_group_only(lab / "iam/fan-club-award-processor.json"))
+    run = _run(lab)
+    assert {(d.function, d.action) for d in run.denials} == {("FanClubAwardProcessor", "logs:CreateLogStream")}
+    lines = e2e.problems(run)
+    assert any(line.startswith("FanClubAwardProcessor: logs:CreateLogStream") and "iam/fan-club-award-processor.json" in line
+               and "log *streams*" in line for line in lines), lines
+    ctx = CheckContext(lab, read_manifest(lab))
+    ctx.memo(e2e.RUN_KEY, lambda c: run)
+    result = e2e.no_failures.run(ctx)
+    assert not result.complete and "logs:CreateLogStream" in result.message
+
+
+def test_no_run_state_or_reports_in_git():
+    """A fresh copy must not carry an earlier run's state ("last run ...") or report."""
+    root = Path(__file__).resolve().parents[2]
+    listed = subprocess.run(["git", "ls-files", "labs/session1", "solutions/session1"], cwd=root, capture_output=True, text=True, check=False)
+    if listed.returncode != 0:
+        pytest.skip("not a git checkout")
+    assert [f for f in listed.stdout.splitlines() if "reports/" in f or "tourlab-state" in f] == []
+
+
+def _logs_on_group_only(path: Path) -> None:
+    document = json.loads(path.read_text())
+    for statement in document["Statement"]:
+        if statement.get("Sid") == "WriteOwnLogs":
+            statement["Resource"] = "arn:aws:logs:us-east-1:111111111111:log-group:/aws/lambda/FanClubAwardProcessor"
+    path.write_text(json.dumps(document))
+
+
 def _without_delete(path: Path) -> None:
     document = json.loads(path.read_text())
     for statement in document["Statement"]:
@@ -109,3 +142,20 @@ def _managed(path: Path) -> None:
     text = path.read_text()
     head, tail = text.split("  NotificationQueue:\n    KmsMasterKeyId: alias/tour-ticketing", 1)
     path.write_text(head + "  NotificationQueue:\n    KmsMasterKeyId: alias/aws/sqs" + tail)
+
+
+#: Words that would hand over an answer. Hints are shown for passed checks too (HTML report, `tourlab
+#: hint`), so no hint (nor a [denied] pointer) may contain one.
+SPOILERS = ("payment-vendor-callback-7f3a9c", "PaymentVendorCallbackRole", "arn:aws:", "ArnNotEquals", "ArnNotLike", "StringNotEquals",
+            '"Null"', "Null guard", "3600 /", "not the Lambda function", "kms:GenerateDataKey", "fence it with", "option b", "(b)")
+
+
+def test_hints_ask_questions_and_hold_no_answers():
+    import tomllib
+
+    data = tomllib.loads(Path(cost.__file__).with_name("catalogue.toml").read_text(encoding="utf-8"))
+    texts = {cid: words["hint"] for cid, words in data["checks"].items()} | {f"[denied] {k}": v for k, v in data["denied"].items()}
+    for name, text in texts.items():
+        assert "?" in text, f"{name}: a hint asks the question that leads to the fix"
+        for spoiler in SPOILERS:
+            assert spoiler not in text, f"{name}: {spoiler!r}"

@@ -42,8 +42,15 @@ def drop(name: str):
     return lambda d: d.__setitem__("Statement", [s for s in d["Statement"] if s.get("Sid") != name])
 
 
-def queue_policy(name: str, statement: dict[str, Any]) -> dict[str, Any]:
-    return doc(statement)
+def fence(name: str, operator: str = "ArnNotEquals", topic: str = TOPIC, principal: Any = "*") -> dict[str, Any]:
+    """The Deny that keeps everyone but SNS acting for ``topic`` from sending to queue ``name``."""
+    return {"Effect": "Deny", "Principal": principal, "Action": "sqs:SendMessage", "Resource": q(name),
+            "Condition": {operator: {"aws:SourceArn": topic}}}
+
+
+def sns_allow(name: str, condition: dict[str, Any] | None = None) -> dict[str, Any]:
+    statement = {"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage", "Resource": q(name)}
+    return statement | ({"Condition": condition} if condition else {})
 
 
 SETTINGS = (
@@ -99,6 +106,26 @@ def key_policy_names_roles(d: dict[str, Any]) -> None:
     consumers["Principal"] = {"AWS": consumers.pop("Condition")["ArnEquals"]["aws:PrincipalArn"]}
 
 
+def select_instead_of_null(d: dict[str, Any]) -> None:
+    for statement in d["Statement"]:
+        statement["Condition"].pop("Null")
+    read = sid(d, "ReadOrderPaymentFields")["Condition"]
+    read["StringEquals"] = read.pop("StringEqualsIfExists")
+
+
+def without_null(d: dict[str, Any]) -> None:
+    for statement in d["Statement"]:
+        statement["Condition"].pop("Null")
+
+
+def sns_by_account_only(d: dict[str, Any]) -> None:
+    sid(d, "SnsDeliversToEncryptedQueues")["Condition"] = {"StringEquals": {"aws:SourceAccount": A}}
+
+
+def attributes_without_key(d: dict[str, Any]) -> None:
+    sid(d, "UpdatePaymentStatusOnly")["Condition"]["ForAllValues:StringEquals"]["dynamodb:Attributes"].remove("orderId")
+
+
 DEFAULT_KEY_POLICY = doc(
     {"Sid": "Enable IAM User Permissions", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{A}:root"}, "Action": "kms:*", "Resource": "*"},
     {"Sid": "AllowSns", "Effect": "Allow", "Principal": {"Service": ["sns.amazonaws.com"]}, "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
@@ -122,22 +149,31 @@ ALTERNATES: dict[str, dict[str, Any]] = {
                                                     lambda d: sid(d, "WriteOwnLogs")["Action"].append("logs:CreateLogGroup"))},
     "queue: Principal * with aws:SourceArn instead of the service principal": {
         "resource-policies/seat-inventory-queue.json": doc({"Effect": "Allow", "Principal": "*", "Action": "sqs:SendMessage",
-                                                            "Resource": q("SeatInventoryQueue"), "Condition": {"ArnEquals": {"aws:SourceArn": TOPIC}}})},
-    "queue: ArnLike instead of ArnEquals, list values": {
-        "resource-policies/notification-queue.json": doc({"Sid": "Other", "Effect": "Allow", "Principal": {"Service": ["sns.amazonaws.com"]},
+                                                            "Resource": q("SeatInventoryQueue"), "Condition": {"ArnEquals": {"aws:SourceArn": TOPIC}}},
+                                                           fence("SeatInventoryQueue"))},
+    "queue: ArnLike instead of ArnEquals, list values, fence first with ArnNotLike": {
+        "resource-policies/notification-queue.json": doc(fence("NotificationQueue", "ArnNotLike", principal={"AWS": "*"}),
+                                                         {"Sid": "Other", "Effect": "Allow", "Principal": {"Service": ["sns.amazonaws.com"]},
                                                           "Action": ["sqs:SendMessage"], "Resource": [q("NotificationQueue")],
                                                           "Condition": {"ArnLike": {"aws:SourceArn": [TOPIC]}}})},
+    "queue: Allow without a condition, the Deny fence does the topic check": {
+        "resource-policies/payment-processing-queue.json": doc(sns_allow("PaymentProcessingQueue"), fence("PaymentProcessingQueue", "StringNotEquals"))},
     "topic: only the two Denies (identity policy grants the producer)": {
         "resource-policies/topic.json": edited("resource-policies/topic.json", topic_denies_only)},
     "trust: principal as a list, ExternalId as a one-value list": {
         "cross-account/vendor-access-trust.json": doc({"Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::222222222222:role/PaymentVendorCallbackRole"]},
                                                        "Action": ["sts:AssumeRole"], "Condition": {"StringEquals": {"sts:ExternalId": ["payment-vendor-callback-7f3a9c"]}}})},
+    "vendor permissions: Select required outright instead of the Null guard": {
+        "cross-account/vendor-access-permissions.json": edited("cross-account/vendor-access-permissions.json", select_instead_of_null)},
     "vendor permissions: update only, no read at all": {
         "cross-account/vendor-access-permissions.json": edited("cross-account/vendor-access-permissions.json", drop("ReadOrderPaymentFields"))},
     "gateway: Resource as a list": {
         "cross-account/payment-processor-gateway.json": doc({"Effect": "Allow", "Action": ["sts:AssumeRole"],
                                                              "Resource": ["arn:aws:iam::222222222222:role/PaymentGatewayInvokeRole"]})},
     "key policy: AWS default (root kms:*) plus an SNS statement with ArnLike": {"encryption/key-policy.json": DEFAULT_KEY_POLICY},
+    "key policy: SNS fenced by aws:SourceArn and aws:SourceAccount": {
+        "encryption/key-policy.json": edited("encryption/key-policy.json", lambda d: sid(d, "SnsDeliversToEncryptedQueues")["Condition"].__setitem__(
+            "StringEquals", {"aws:SourceAccount": A}))},
     "key policy: role ARNs as principals instead of root + aws:PrincipalArn": {
         "encryption/key-policy.json": edited("encryption/key-policy.json", key_policy_names_roles)},
     "settings: key ARN, key id and alias ARN instead of the alias": {
@@ -197,17 +233,35 @@ MISTAKES: dict[str, tuple[dict[str, Any], str]] = {
         {"resource-policies/topic.json": edited("resource-policies/topic.json", lambda d: sid(d, "OnlyPurchaseHandlerPublishes")["Condition"]["ArnNotEquals"]
                                                 .__setitem__("aws:PrincipalArn", f"arn:aws:iam::{A}:role/FanNotifierRole"))},
         "S1.topic.only-producer"),
-    "queue without a condition": (
-        {"resource-policies/payment-processing-queue.json": edited("resource-policies/payment-processing-queue.json", _no_condition)}, "S1.queues.only-topic"),
+    "queue without a condition and without a fence": (
+        {"resource-policies/payment-processing-queue.json": doc(sns_allow("PaymentProcessingQueue"))}, "S1.queues.only-topic"),
+    "queue: Allow for the topic only, no Deny fence (same-account roles can still send)": (
+        {"resource-policies/seat-inventory-queue.json": doc(sns_allow("SeatInventoryQueue", {"ArnEquals": {"aws:SourceArn": TOPIC}}))},
+        "S1.queues.only-topic"),
+    "queue: any topic of my account (Allow without fence)": (
+        {"resource-policies/notification-queue.json": doc(sns_allow("NotificationQueue", {"ArnLike": {"aws:SourceArn": f"arn:aws:sns:{R}:{A}:*"}}))},
+        "S1.queues.only-topic"),
+    "queue: any topic of my account (Allow and fence)": (
+        {"resource-policies/notification-queue.json": doc(sns_allow("NotificationQueue", {"ArnLike": {"aws:SourceArn": f"arn:aws:sns:{R}:{A}:*"}}),
+                                                          fence("NotificationQueue", "ArnNotLike", f"arn:aws:sns:{R}:{A}:*"))},
+        "S1.queues.only-topic"),
+    "queue: fence without a condition also keeps the topic out": (
+        {"resource-policies/fan-club-awards-queue.json": doc(sns_allow("FanClubAwardsQueue", {"ArnEquals": {"aws:SourceArn": TOPIC}}),
+                                                             {"Effect": "Deny", "Principal": "*", "Action": "sqs:SendMessage", "Resource": q("FanClubAwardsQueue")})},
+        "S1.queues.topic-delivers"),
     "queue policy names another queue (copy and paste)": (
         {"resource-policies/fan-club-awards-queue.json": solution_json("resource-policies/notification-queue.json")}, "S1.queues.topic-delivers"),
     "queue with no policy": ({"resource-policies/seat-inventory-queue.json": doc()}, "S1.queues.topic-delivers"),
-    "queue: any topic of any account": (
-        {"resource-policies/notification-queue.json": edited("resource-policies/notification-queue.json",
-                                                             lambda d: d["Statement"][0].__setitem__("Condition", {"ArnLike": {"aws:SourceArn": "arn:aws:sns:*:*:*"}}))},
+    "queue: any topic of any account (Allow and fence)": (
+        {"resource-policies/notification-queue.json": doc(sns_allow("NotificationQueue", {"ArnLike": {"aws:SourceArn": "arn:aws:sns:*:*:*"}}),
+                                                          fence("NotificationQueue", "ArnNotLike", "arn:aws:sns:*:*:*"))},
         "S1.queues.only-topic"),
     "trust without ExternalId": (
         {"cross-account/vendor-access-trust.json": edited("cross-account/vendor-access-trust.json", _no_condition)}, "S1.xacct.external-id"),
+    "trust: ExternalId matched by prefix (StringLike payment-vendor-*)": (
+        {"cross-account/vendor-access-trust.json": edited("cross-account/vendor-access-trust.json",
+                                                          lambda d: d["Statement"][0].__setitem__("Condition", {"StringLike": {"sts:ExternalId": "payment-vendor-*"}}))},
+        "S1.xacct.external-id"),
     "trust names the vendor's whole account": (
         {"cross-account/vendor-access-trust.json": edited("cross-account/vendor-access-trust.json",
                                                           lambda d: d["Statement"][0].__setitem__("Principal", {"AWS": "222222222222"}))},
@@ -224,6 +278,12 @@ MISTAKES: dict[str, tuple[dict[str, Any], str]] = {
         {"cross-account/vendor-access-permissions.json": edited("cross-account/vendor-access-permissions.json",
                                                                 lambda d: sid(d, "ReadOrderPaymentFields")["Condition"].pop("StringEqualsIfExists"))},
         "S1.xacct.payment-status-only"),
+    "vendor permissions without the Null guard": (
+        {"cross-account/vendor-access-permissions.json": edited("cross-account/vendor-access-permissions.json", without_null)},
+        "S1.xacct.payment-status-only"),
+    "vendor update attributes without the table's key": (
+        {"cross-account/vendor-access-permissions.json": edited("cross-account/vendor-access-permissions.json", attributes_without_key)},
+        "S1.xacct.payment-status-only"),
     "gateway assume on *": (
         {"cross-account/payment-processor-gateway.json": edited("cross-account/payment-processor-gateway.json", lambda d: d["Statement"][0].__setitem__("Resource", "*"))},
         "S1.xacct.gateway-role-only"),
@@ -236,6 +296,8 @@ MISTAKES: dict[str, tuple[dict[str, Any], str]] = {
     "key policy lets SNS in for any topic": (
         {"encryption/key-policy.json": edited("encryption/key-policy.json", lambda d: sid(d, "SnsDeliversToEncryptedQueues").pop("Condition"))},
         "S1.kms.key-policy-fenced"),
+    "key policy: SNS fenced by aws:SourceAccount only": (
+        {"encryption/key-policy.json": edited("encryption/key-policy.json", sns_by_account_only)}, "S1.kms.key-policy-fenced"),
     "key policy without the administrators": (
         {"encryption/key-policy.json": edited("encryption/key-policy.json", drop("AccountAdministersKey"))}, "S1.kms.no-lockout"),
     "key policy without the consumers": (
@@ -244,9 +306,34 @@ MISTAKES: dict[str, tuple[dict[str, Any], str]] = {
     "topic not encrypted": ({"encryption/settings.yaml": settings(topic="")}, "S1.kms.customer-managed-key"),
     "reuse period too short for the budget": ({"answers.yaml": answers(60, 744, 744), "encryption/settings.yaml": settings(reuse=60)}, "S1.cost.reuse-period"),
     "reuse period breaks the security rule": ({"answers.yaml": answers(900, 744, 72), "encryption/settings.yaml": settings(reuse=900)}, "S1.cost.reuse-period"),
+    "reuse period from the exact budget formula (192 s: 19 periods start in the hour)": (
+        {"answers.yaml": answers(192, 744, 252), "encryption/settings.yaml": settings(reuse=192)}, "S1.cost.reuse-period"),
+    "fan club logs on the log group without the streams": (
+        {"iam/fan-club-award-processor.json": edited("iam/fan-club-award-processor.json", lambda d: sid(d, "WriteOwnLogs").__setitem__(
+            "Resource", f"arn:aws:logs:{R}:{A}:log-group:/aws/lambda/FanClubAwardProcessor"))},
+        "S1.iam.fan-club-award-processor.needed"),
     "estimate forgets the principals and the topic": ({"answers.yaml": answers(at60=240)}, "S1.cost.estimates"),
     "wrong trade-off": ({"answers.yaml": answers(trade="a")}, "S1.cost.trade-off"),
     "chosen period not applied to the queues": ({"answers.yaml": answers(600, 744, 96), "encryption/settings.yaml": settings(reuse=300)}, "S1.cost.applied"),
+}
+
+
+#: What the failure message of a mistake must say (the probe that caught it, the request, the pointer).
+SAYS: dict[str, list[str]] = {
+    "queue: Allow for the topic only, no Deny fence (same-account roles can still send)": ["MarketingAppRole", "no Deny"],
+    "queue: any topic of my account (Allow and fence)": [f"arn:aws:sns:{R}:{A}:OtherTopic"],
+    "queue: any topic of my account (Allow without fence)": ["NotificationQueue"],
+    "trust: ExternalId matched by prefix (StringLike payment-vendor-*)": ["only looks like the agreed one"],
+    "key policy: SNS fenced by aws:SourceAccount only": [f"arn:aws:sns:{R}:{A}:OtherTopic", "another topic of your own account"],
+    "vendor permissions without the Null guard": ["names no attributes", "no dynamodb:Attributes"],
+    "vendor update attributes without the table's key": [
+        "cannot record a payment result", "dynamodb:UpdateItem on arn:aws:dynamodb:us-east-1:111111111111:table/Orders",
+        "dynamodb:Attributes [gatewayTransactionId, orderId, paymentStatus]", "dynamodb:ReturnValues NONE"],
+    "reuse period from the exact budget formula (192 s: 19 periods start in the hour)": ["252 KMS requests"],
+    "fan club logs on the log group without the streams": ["logs:CreateLogStream", "log *streams*", "`:*`"],
+    "seat updater without sqs:DeleteMessage": ["sqs:DeleteMessage", "visibility timeout"],
+    "tph without kms:GenerateDataKey": ["kms:GenerateDataKey", "two KMS actions"],
+    "payment processor without GetItem": ["dynamodb:GetItem", "which table action"],
 }
 
 
@@ -256,6 +343,12 @@ def test_single_mistake_loses_points_in_the_expected_check(variant, name):
     results = grade(variant(files))
     assert expected in failing(results), {cid: r.message for cid, r in results.items() if not r.complete}
     assert results[expected].message, "a failing check must say what is wrong"
+    for words in SAYS.get(name, []):
+        assert words in results[expected].message, results[expected].message
+
+
+def test_every_expected_message_belongs_to_a_mistake():
+    assert set(SAYS) <= set(MISTAKES)
 
 
 def test_enough_variants():

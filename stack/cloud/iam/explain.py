@@ -3,11 +3,13 @@
 The file holds ``{"request": {"principal": ARN or {"service": NAME}, "principal_account",
 "action", "resource", "resource_account", "context": {key: value}}, "identity_policies": [...],
 "resource_policy": ..., "key_policy": ..., "trust_policy": ...}`` (absent or null where not in
-play). It prints the decision (``Allow``, ``ExplicitDeny`` or ``ImplicitDeny``), the statement that
-decided it and the AWS error clause; ``--json`` prints ``{"decision": ..., "reason": ...}``. The
-resource-side policy used is the one AWS consults for the request (key policy for KMS, trust policy
-for ``sts:AssumeRole``, else the resource policy). A bad file gives one line with file and line on
-stderr and exit status 2.
+play; :data:`FORMAT` is the same, with an example, as ``--help`` shows it). It prints the decision
+(``Allow``, ``ExplicitDeny`` or ``ImplicitDeny``), the statement that decided it and the AWS error
+clause; ``--json`` prints ``{"decision": ..., "reason": ...}``. The resource-side policy used is the
+one AWS consults for the request (key policy for KMS, trust policy for ``sts:AssumeRole``, else the
+resource policy). A bad file gives one line with file and line on stderr and exit status 2; so does an
+unknown key, at the top level or in ``request`` (a typo such as ``"contxt"`` or ``"resource_polcy"``
+would otherwise drop a policy or the context silently and could turn a Deny into an Allow).
 """
 
 from __future__ import annotations
@@ -27,6 +29,37 @@ from stack.cloud.iam.parse import Policy, PolicyKind, PolicySyntaxError, decode_
 
 PROG = "explain-access"
 SIDE_KEYS: Mapping[str, str] = {"resource": "resource_policy", "key": "key_policy", "trust": "trust_policy"}
+TOP_KEYS = frozenset({"request", "identity_policies", *SIDE_KEYS.values()})
+REQUEST_KEYS = frozenset({"principal", "principal_account", "action", "resource", "resource_account", "context"})
+
+FORMAT = """\
+REQUEST.json is one JSON object:
+  "request"            the request (required):
+      "principal"          the caller: an ARN (role session, role, user, account root) or
+                           {"service": "sns.amazonaws.com"} for a service principal (required)
+      "principal_account"  optional; must be the principal's account when given
+      "action"             e.g. "sqs:SendMessage" (required)
+      "resource"           the resource ARN, e.g. a queue ARN (required)
+      "resource_account"   optional; the resource's account when its ARN has none
+      "context"            condition keys of the request, e.g. {"aws:SourceArn": "...",
+                           "aws:SecureTransport": true}; a key left out is absent
+  "identity_policies"  the caller's own IAM policies: a list of policy documents
+  "resource_policy"    the queue/topic/table policy (used for every other request)
+  "key_policy"         the KMS key policy (used for kms:* requests)
+  "trust_policy"       the role's trust policy (used for sts:AssumeRole)
+Leave out (or set to null) what is not in play. Any other key is an error (exit 2).
+
+Example:
+  {"request": {"principal": {"service": "sns.amazonaws.com"},
+               "action": "sqs:SendMessage",
+               "resource": "arn:aws:sqs:us-east-1:111111111111:SeatInventoryQueue",
+               "context": {"aws:SourceArn": "arn:aws:sns:us-east-1:111111111111:TourTicketingTopic"}},
+   "identity_policies": [],
+   "resource_policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+       "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
+       "Resource": "arn:aws:sqs:us-east-1:111111111111:SeatInventoryQueue",
+       "Condition": {"ArnEquals": {"aws:SourceArn": "arn:aws:sns:us-east-1:111111111111:TourTicketingTopic"}}}]}}
+"""
 
 
 class RequestFileError(ValueError):
@@ -71,6 +104,14 @@ def _policy(document: Any, origin: str, kind: PolicyKind, path: Path, text: str,
         raise _fail(path, text, key, f"{key}: {error.message}") from None
 
 
+def _no_unknown_keys(data: Mapping[str, Any], known: frozenset[str], where: str, path: Path, text: str) -> None:
+    """Refuse a key the format does not have: a misspelt key must not silently change the decision."""
+    unknown = sorted(str(k) for k in data if k not in known)
+    if unknown:
+        raise _fail(path, text, unknown[0], f"unknown key {where}{unknown[0]!r} (expected one of: {', '.join(sorted(known))}; "
+                                            f"see {PROG} --help)")
+
+
 def explain_file(path: Path) -> Explained:
     """Evaluate the request in ``path``; raise :class:`RequestFileError` for a bad file."""
     try:
@@ -84,6 +125,8 @@ def explain_file(path: Path) -> Explained:
     raw = data.get("request") if isinstance(data, Mapping) else None
     if not isinstance(raw, Mapping):
         raise _fail(path, text, "request", "the file needs a \"request\" object")
+    _no_unknown_keys(data, TOP_KEYS, "", path, text)
+    _no_unknown_keys(raw, REQUEST_KEYS, "request.", path, text)
     for field in ("action", "resource"):
         if not isinstance(raw.get(field), str):
             raise _fail(path, text, field, f"request.{field} must be a string")
@@ -126,7 +169,8 @@ def render(explained: Explained) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog=PROG, description="Explain which policy statement allows or denies a request.")
+    parser = argparse.ArgumentParser(prog=PROG, description="Explain which policy statement allows or denies a request.",
+                                     epilog=FORMAT, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("request_file", type=Path, metavar="REQUEST.json")
     parser.add_argument("--json", action="store_true", help='print {"decision": ..., "reason": ...}')
     args = parser.parse_args(argv)

@@ -86,6 +86,12 @@ def test_text_output_lists_policy_findings(tmp_path: Path, capsys: pytest.Captur
         pytest.param({"request": {"principal": "Bob", "action": "sqs:SendMessage", "resource": QUEUE}}, "request.principal", id="principal not an ARN"),
         pytest.param({"request": {"principal": SESSION, "principal_account": "222222222222", "action": "sqs:SendMessage", "resource": QUEUE}}, "principal_account", id="principal_account mismatch"),
         pytest.param({"request": {"principal": SESSION, "action": "sqs:SendMessage", "resource": QUEUE}, "identity_policies": ["x"]}, "identity_policies", id="policy not an object"),
+        pytest.param({"request": {"principal": SESSION, "action": "dynamodb:UpdateItem", "resource": TABLE},
+                      "identity_policies": [ALLOW_UPDATE], "resource_polcy": policy({"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*"})},
+                     "unknown key 'resource_polcy'", id="misspelt top-level key"),
+        pytest.param({"request": {"principal": SESSION, "action": "dynamodb:UpdateItem", "resource": TABLE, "contxt": {"aws:SecureTransport": False}},
+                      "identity_policies": [ALLOW_UPDATE]},
+                     "unknown key request.'contxt'", id="misspelt request key"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], content: Any, message: str) -> None:
@@ -104,3 +110,21 @@ def test_runs_as_module(tmp_path: Path) -> None:
     path = write(tmp_path, {"request": {"principal": SESSION, "action": "dynamodb:UpdateItem", "resource": TABLE}, "identity_policies": [ALLOW_UPDATE]})
     run = subprocess.run([sys.executable, "-m", "stack.cloud.iam.explain", str(path), "--json"], capture_output=True, text=True, check=False)
     assert (run.returncode, json.loads(run.stdout)["decision"]) == (0, "Allow")
+
+
+def test_help_documents_the_request_format_with_an_example(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    for words in ('"request"', '"principal"', '"context"', '"identity_policies"', '"resource_policy"', '"key_policy"', '"trust_policy"',
+                  "Any other key is an error", "Example:"):
+        assert words in out, words
+
+
+def test_help_example_is_a_valid_request(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from stack.cloud.iam.explain import FORMAT
+
+    example = FORMAT.split("Example:\n", 1)[1]
+    assert main([str(write(tmp_path, example)), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["decision"] == "Allow"
