@@ -29,6 +29,8 @@ import yaml
 MANIFEST = "lab.toml"
 STATE_FILE = ".tourlab-state.json"
 REPORTS_DIR = "reports"
+#: Largest learner file the grader reads. Lab files are a few KB; class grading caps submissions at 2 MB.
+MAX_FILE_BYTES = 1_000_000
 
 
 class LabFileError(Exception):
@@ -117,15 +119,48 @@ def parse(lab: Path, relpath: str) -> Any:
 
 
 def read_text(lab: Path, relpath: str) -> str:
+    """The text of ``lab/relpath``; every way it can be unreadable is a :class:`LabFileError` that says why.
+
+    Refused, each with its own message: a symlink (or a path through one) that leads out of the lab
+    folder (grading reads the learner's lab, nothing else on the machine), anything that is not a
+    regular file, a file over :data:`MAX_FILE_BYTES` (checked before reading: a 10 MB paste must not
+    cost seconds of parsing), binary content, and bytes that are not UTF-8 (with the line and column
+    of the first bad byte). A UTF-8 byte-order mark, as some Windows editors write, is accepted.
+    """
     path = lab / safe_relative(relpath, relpath)
     try:
-        return path.read_text(encoding="utf-8")
+        real = path.resolve(strict=True)
+        if not real.is_relative_to(lab.resolve()):
+            raise LabFileError(relpath, f"is a link to {real}, outside the lab folder; the grader reads only files "
+                                        "inside it (put the file itself here instead of a link)")
+        if not real.is_file():
+            raise LabFileError(relpath, "is not a regular file (a folder?)")
+        size = real.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise LabFileError(relpath, f"is {size / 1_000_000:.1f} MB; lab files are at most {MAX_FILE_BYTES // 1000} KB "
+                                        "(was something pasted or saved into it by mistake? `tourlab reset` restores it)")
+        data = real.read_bytes()
     except FileNotFoundError:
         raise LabFileError(relpath, "file not found (was it renamed or deleted? `tourlab reset` restores it)") from None
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop (Python 3.11, 3.12)
+        raise LabFileError(relpath, f"cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+    if b"\x00" in data:
+        line, column = _position(data, data.index(b"\x00"))
+        raise LabFileError(relpath, "is a binary file, not text (saved from another program? `tourlab reset` restores it)",
+                           line, column)
+    try:
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise LabFileError(relpath, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise LabFileError(relpath, f"cannot read: {exc.strerror}") from None
+        line, column = _position(data, exc.start)
+        raise LabFileError(relpath, f"not UTF-8 text: byte 0x{data[exc.start]:02x} ({exc.reason}); save the file as "
+                                    "UTF-8 (most editors: File > Save with Encoding)", line, column) from None
+
+
+def _position(data: bytes, offset: int) -> tuple[int, int]:
+    """1-based line and column (in characters, as far as they decode) of byte ``offset``."""
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    column = len(data[line_start:offset].decode("utf-8", errors="replace")) + 1
+    return data.count(b"\n", 0, offset) + 1, column
 
 
 def _json(relpath: str, text: str) -> Any:

@@ -176,11 +176,16 @@ def _queue_policy(d: Deployment, logical_id: str, p: dict[str, Any]) -> tuple[An
 _SUBSCRIPTION_ATTRIBUTES = ("FilterPolicy", "FilterPolicyScope", "RawMessageDelivery", "RedrivePolicy", "DeliveryPolicy")
 
 
+def subscription_attributes(p: Mapping[str, Any]) -> dict[str, str]:
+    """A resolved ``AWS::SNS::Subscription``'s properties -> ``sns:Subscribe`` attributes (also used by
+    :mod:`stack.moto_gaps`, which subscribes what moto's CloudFormation skips)."""
+    return {k: _json(p[k]) if isinstance(p[k], (dict, list)) else str(p[k]).lower() if isinstance(p[k], bool) else str(p[k])
+            for k in _SUBSCRIPTION_ATTRIBUTES if k in p}
+
+
 def _subscription(d: Deployment, logical_id: str, p: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
-    attributes = {k: _json(p[k]) if isinstance(p[k], (dict, list)) else str(p[k]).lower() if isinstance(p[k], bool) else str(p[k])
-                  for k in _SUBSCRIPTION_ATTRIBUTES if k in p}
     arn = d.cloud.client("sns").subscribe(TopicArn=p["TopicArn"], Protocol=p["Protocol"], Endpoint=p["Endpoint"],
-                                          Attributes=attributes, ReturnSubscriptionArn=True)["SubscriptionArn"]
+                                          Attributes=subscription_attributes(p), ReturnSubscriptionArn=True)["SubscriptionArn"]
     return arn, {"Arn": arn}
 
 
@@ -248,8 +253,13 @@ def _log_group(d: Deployment, logical_id: str, p: dict[str, Any]) -> tuple[Any, 
     return name, {"Arn": f"arn:aws:logs:{d.cloud.region}:{d.cloud.account}:log-group:{name}:*"}
 
 
+def alarm_arguments(logical_id: str, p: Mapping[str, Any]) -> dict[str, Any]:
+    """A resolved ``AWS::CloudWatch::Alarm``'s properties -> ``put_metric_alarm`` arguments."""
+    return {**{k: v for k, v in p.items() if k != "AlarmName"}, "AlarmName": p.get("AlarmName", logical_id)}
+
+
 def _alarm(d: Deployment, logical_id: str, p: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
-    d.cloud.client("cloudwatch").put_metric_alarm(**{k: v for k, v in p.items() if k != "AlarmName"}, AlarmName=p.get("AlarmName", logical_id))
+    d.cloud.client("cloudwatch").put_metric_alarm(**alarm_arguments(logical_id, p))
     return p.get("AlarmName", logical_id), {"Arn": f"arn:aws:cloudwatch:{d.cloud.region}:{d.cloud.account}:alarm:{p.get('AlarmName', logical_id)}"}
 
 
@@ -289,13 +299,17 @@ def _deploy_vendor(d: Deployment) -> None:
 
 def _seed(d: Deployment) -> None:
     """Concert seats and fan club members, written as the operator; the sender identity verified."""
-    dynamodb = d.cloud.client("dynamodb")
+    seed_tables(d.cloud.client("dynamodb"))
+    for function in d.cloud.runtime.functions.values():
+        sender = function.environment.get("SENDER_EMAIL")
+        if sender:
+            d.cloud.client("ses").verify_email_identity(EmailAddress=sender)
+
+
+def seed_tables(dynamodb: Any) -> None:
+    """Write the seed seats and fan club members with ``dynamodb`` (any endpoint's client)."""
     serializer = TypeSerializer()
     for table, name in SEED_TABLES.items():
         items = [{k: serializer.serialize(v) for k, v in item.items()} for item in seed_data.load(name)]
         for start in range(0, len(items), 25):
             dynamodb.batch_write_item(RequestItems={table: [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]})
-    for function in d.cloud.runtime.functions.values():
-        sender = function.environment.get("SENDER_EMAIL")
-        if sender:
-            d.cloud.client("ses").verify_email_identity(EmailAddress=sender)

@@ -4,6 +4,7 @@ in ALARM within ``DETECT_WITHIN`` minutes of each incident class's onset."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from checks.check import Evidence, Result, check
@@ -99,13 +100,11 @@ def _detects(ctx: CheckContext, kind: str) -> Result:
     store = data.replay_run(index)
     relevant = [a for a in alarms if a.components & incident.watched_by]
     window = (incident.onset, incident.onset + scenarios.DETECT_WITHIN)
-    for alarm in relevant:
-        step = max(1, alarm.period // 60)
-        states = _states(alarm, store)
-        for i, state in enumerate(states):
-            minute_end = (i + 1) * step  # the period's datapoint is evaluated when it closes
-            if state == "ALARM" and window[0] < minute_end <= window[1] + step:
-                return Result.ok(f"{alarm.name} went to ALARM {minute_end - incident.onset} min after onset")
+    first = _earliest(relevant, store, window)
+    if first is not None:
+        alarm, minute = first
+        return Result.ok(f"{alarm.name} was the first to go to ALARM, at minute {minute} "
+                         f"({minute - incident.onset} min after onset)")
     evidence = [_chart(a, store, window, f"{kind} on {incident.component} at minute {incident.onset}; shaded: {scenarios.DETECT_WITHIN} min to detect") for a in relevant[:3]]
     who = ", ".join(sorted(incident.watched_by))
     if not relevant:
@@ -113,6 +112,21 @@ def _detects(ctx: CheckContext, kind: str) -> Result:
                            f"watches a resource that shows it ({who})")
     return Result.fail(f"replay ({kind} on {incident.component} at minute {incident.onset}): your alarms on {who} "
                        f"did not reach ALARM within {scenarios.DETECT_WITHIN} minutes", evidence)
+
+
+def _earliest(alarms: list[Alarm], store: MetricStore, window: tuple[int, int]) -> tuple[Alarm, int] | None:
+    """The alarm that reaches ALARM first inside ``window`` (minutes after onset, onset excluded) and the
+    minute it does; on a tie the one listed first. ``None`` when none does."""
+    best: tuple[Alarm, int] | None = None
+    for alarm in alarms:
+        step = max(1, alarm.period // 60)
+        for i, state in enumerate(_states(alarm, store)):
+            minute_end = (i + 1) * step  # the period's datapoint is evaluated when it closes
+            if state == "ALARM" and window[0] < minute_end <= window[1] + step:
+                if best is None or minute_end < best[1]:
+                    best = (alarm, minute_end)
+                break
+    return best
 
 
 def _detector(kind: str):
@@ -126,12 +140,14 @@ def _detector(kind: str):
 DETECTORS = [_detector(k) for k in scenarios.FAILURE_CLASSES]
 
 
-def _dlq_store() -> MetricStore:
-    """Every DLQ receives one message at minute 5 and keeps it (redrive does not count as Sent on a DLQ)."""
+@lru_cache(maxsize=len(QUEUES))
+def _dlq_store(landing: str) -> MetricStore:
+    """The DLQ of ``landing`` receives one message at minute 5 and keeps it; the other DLQs stay empty
+    (redrive does not count as Sent on a DLQ). One store per DLQ: an alarm must fire on any one of them."""
     store = MetricStore(20)
     for queue in QUEUES:
         for minute in range(20):
-            depth = 1 if minute >= 5 else 0
+            depth = 1 if minute >= 5 and queue == landing else 0
             store.put("AWS/SQS", "ApproximateNumberOfMessagesVisible", dlq(queue), minute, depth)
             store.put("AWS/SQS", "ApproximateAgeOfOldestMessage", dlq(queue), minute, 60 * (minute - 4) if depth else 0)
             for metric in ("NumberOfMessagesSent", "NumberOfMessagesReceived", "NumberOfMessagesDeleted",
@@ -143,10 +159,10 @@ def _dlq_store() -> MetricStore:
 @check("S2.alarms.dlq-depth", exercise="2b", points=2)
 def dlq_depth(ctx: CheckContext) -> Result:
     alarms, _ = _parsed(ctx)
-    store = _dlq_store()
     covered, missing = 0, []
     for queue in QUEUES:
         name = dlq(queue)
+        store = _dlq_store(queue)
         mine = [a for a in alarms if name in a.components]
         if any("ALARM" in _states(a, store)[:15] for a in mine):
             covered += 1

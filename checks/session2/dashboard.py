@@ -4,6 +4,7 @@ graded on coverage; its widgets are drawn over the on-sale (with incidents shade
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from html import escape
 from typing import Any
 
@@ -84,14 +85,44 @@ def _shown(ctx: CheckContext) -> set[tuple[str, str, str, str]]:
     return found
 
 
-def _coverage(ctx: CheckContext, wanted: list[tuple[str, str, str, str | None]], what: str) -> Result:
+@dataclass(frozen=True)
+class Want:
+    """One thing a dashboard must show: a metric of a resource (with the statistic that answers the
+    question, or any), and the aspect it stands for in a message (never the metric's name)."""
+
+    namespace: str
+    metric: str
+    resource: str
+    stat: str | None = None
+    aspect: str = ""
+
+
+def _listed(wants: list[Want]) -> str:
+    """``SeatInventoryQueue (in, out), NotificationQueue (out)``: resources in order, aspects when a check has several."""
+    by_resource: dict[str, list[str]] = {}
+    for w in wants:
+        by_resource.setdefault(w.resource, []).extend([w.aspect] if w.aspect else [])
+    return ", ".join(f"{r} ({', '.join(a)})" if a else r for r, a in by_resource.items())
+
+
+def _coverage(ctx: CheckContext, wanted: list[Want], what: str, plural: str, wrong_stat: str = "") -> Result:
+    """Points for the wanted rows shown; the message names the resources and aspects missing, and whether a
+    row is absent or shown with a statistic that does not answer the question (never the metric or the stat)."""
     shown = _shown(ctx)
-    missing = [w for w in wanted if not any(s[:3] == w[:3] and (w[3] is None or s[3] == w[3]) for s in shown)]
-    message = ""
-    if missing:
-        listed = ", ".join(f"{n} of {v}" + (f" ({s})" if s else "") for _, n, v, s in missing[:4])
-        message = f"{FILE}: {what}: no widget shows {listed}" + (" ..." if len(missing) > 4 else "")
-    return Result.parts(len(wanted) - len(missing), len(wanted), message)
+    missing = [w for w in wanted if not any(s[:3] == (w.namespace, w.metric, w.resource) and (w.stat is None or s[3] == w.stat)
+                                            for s in shown)]
+    if not missing:
+        return Result.ok()
+    absent = [w for w in missing if not any(s[:3] == (w.namespace, w.metric, w.resource) for s in shown)]
+    mis_stat = [w for w in missing if w not in absent]
+    total = len({w.resource for w in wanted})
+    parts = []
+    if absent:
+        count = len({w.resource for w in absent})
+        parts.append(f"not shown for {count} of {total} {plural if total > 1 else plural.removesuffix('s')}: {_listed(absent)}")
+    if mis_stat:
+        parts.append(f"shown for {_listed(mis_stat)} but with {wrong_stat}")
+    return Result.parts(len(wanted) - len(missing), len(wanted), f"{FILE}: {what}: " + "; ".join(parts))
 
 
 @check("S2.dashboard.format", exercise="2a", points=2)
@@ -131,38 +162,48 @@ def _charts(ctx: CheckContext) -> list[Evidence]:
     return [Evidence.html("your dashboard over the on-sale", html)]
 
 
+WORST_CASE = "a statistic that hides the worst case"
+PER_PERIOD = "a statistic that is not a count per period"
+
+
 @check("S2.dashboard.backlog", exercise="2a", points=1)
 def backlog(ctx: CheckContext) -> Result:
-    return _coverage(ctx, [("AWS/SQS", "ApproximateNumberOfMessagesVisible", q, None) for q in QUEUES], "backlog per queue")
+    wanted = [Want("AWS/SQS", "ApproximateNumberOfMessagesVisible", q) for q in QUEUES]
+    return _coverage(ctx, wanted, "backlog (messages waiting)", "queues")
 
 
 @check("S2.dashboard.age", exercise="2a", points=1)
 def age(ctx: CheckContext) -> Result:
-    return _coverage(ctx, [("AWS/SQS", "ApproximateAgeOfOldestMessage", q, "Maximum") for q in QUEUES], "age of oldest message")
+    wanted = [Want("AWS/SQS", "ApproximateAgeOfOldestMessage", q, "Maximum") for q in QUEUES]
+    return _coverage(ctx, wanted, "age of oldest message", "queues", WORST_CASE)
 
 
 @check("S2.dashboard.flow", exercise="2a", points=2)
 def flow(ctx: CheckContext) -> Result:
-    wanted = [("AWS/SQS", m, q, "Sum") for q in QUEUES for m in ("NumberOfMessagesSent", "NumberOfMessagesDeleted")]
-    return _coverage(ctx, wanted, "flow in and out of each queue")
+    wanted = [Want("AWS/SQS", m, q, "Sum", aspect) for q in QUEUES
+              for m, aspect in (("NumberOfMessagesSent", "in"), ("NumberOfMessagesDeleted", "out"))]
+    return _coverage(ctx, wanted, "flow in and out of each queue", "queues", PER_PERIOD)
 
 
 @check("S2.dashboard.dlq", exercise="2a", points=1)
 def dlq_depth(ctx: CheckContext) -> Result:
-    return _coverage(ctx, [("AWS/SQS", "ApproximateNumberOfMessagesVisible", dlq(q), None) for q in QUEUES], "dead-letter queues")
+    wanted = [Want("AWS/SQS", "ApproximateNumberOfMessagesVisible", dlq(q)) for q in QUEUES]
+    return _coverage(ctx, wanted, "depth of the dead-letter queues", "dead-letter queues")
 
 
 @check("S2.dashboard.sns", exercise="2a", points=1)
 def sns(ctx: CheckContext) -> Result:
-    wanted = [("AWS/SNS", m, TOPIC, "Sum") for m in ("NumberOfNotificationsDelivered", "NumberOfNotificationsFailed",
-                                                     "NumberOfNotificationsFilteredOut")]
-    return _coverage(ctx, wanted, "SNS deliveries")
+    wanted = [Want("AWS/SNS", m, TOPIC, "Sum", aspect) for m, aspect in (
+        ("NumberOfNotificationsDelivered", "delivered"), ("NumberOfNotificationsFailed", "failed"),
+        ("NumberOfNotificationsFilteredOut", "filtered out"))]
+    return _coverage(ctx, wanted, "what the topic did with each notification", "topics", PER_PERIOD)
 
 
 @check("S2.dashboard.lambda", exercise="2a", points=2)
 def lambda_health(ctx: CheckContext) -> Result:
-    wanted = [("AWS/Lambda", m, f, None) for f in CONSUMERS.values() for m in ("Errors", "Throttles", "Duration")]
-    return _coverage(ctx, wanted, "consumer functions")
+    wanted = [Want("AWS/Lambda", m, f, None, aspect) for f in CONSUMERS.values()
+              for m, aspect in (("Errors", "errors"), ("Throttles", "throttles"), ("Duration", "duration"))]
+    return _coverage(ctx, wanted, "health of the consumer functions", "functions")
 
 
 CHECKS = [dashboard_format, backlog, age, flow, dlq_depth, sns, lambda_health]

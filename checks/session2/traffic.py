@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from checks.check import Result, check
 from checks.context import CheckContext
+from checks.lab import LabFileError
 from checks.session2 import data
 from stack.simulate.model import FAN_CLUB_QUEUE, TOPIC
 
@@ -20,9 +21,17 @@ def observed() -> tuple[float, float]:
     return max(published) / 60, sum(fan) / sum(published)
 
 
-def _profile(ctx: CheckContext) -> dict:
+def _table(ctx: CheckContext, name: str) -> dict:
+    """``[profile]`` or ``[target]`` of traffic.toml (empty when absent); anything but a table is the file's error."""
     raw = ctx.data(FILE)
-    return raw.get("profile", {}) if isinstance(raw, dict) else {}
+    table = raw.get(name, {}) if isinstance(raw, dict) else {}
+    if not isinstance(table, dict):
+        raise LabFileError(FILE, f"`{name}` must be a table ([{name}] with key = value lines), got {type(table).__name__}")
+    return table
+
+
+def _profile(ctx: CheckContext) -> dict:
+    return _table(ctx, "profile")
 
 
 def _number(profile: dict, key: str) -> float | None:
@@ -55,17 +64,17 @@ def matches_peak(ctx: CheckContext) -> Result:
     if rate is not None and abs(rate - peak) <= RATE_TOLERANCE * peak:
         parts += 1
     else:
-        problems.append(f"rate_per_second {rate} is not within {RATE_TOLERANCE:.0%} of the on-sale's peak purchase rate")
+        problems.append(f"rate_per_second {rate} is not within {RATE_TOLERANCE:.0%} of the healthy on-sale's peak purchase rate")
     if fan is not None and abs(fan - share) <= SHARE_TOLERANCE:
         parts += 1
     else:
-        problems.append(f"fan_club_share {fan} is not within {SHARE_TOLERANCE} of the share the metrics show")
+        problems.append(f"fan_club_share {fan} is not within {SHARE_TOLERANCE} of the share the healthy on-sale's metrics show")
     return Result.parts(parts, 2, f"{FILE}: " + "; ".join(problems) if problems else "")
 
 
 @check("S2.traffic.offline", exercise="2d", points=1)
 def offline(ctx: CheckContext) -> Result:
-    target = ctx.data(FILE).get("target", {})
+    target = _table(ctx, "target")
     if target.get("endpoint_url") and not target.get("allow_endpoint"):
         return Result.fail(f"{FILE} [target]: an endpoint_url without allow_endpoint = true would be refused by the command")
     if target.get("endpoint_url"):

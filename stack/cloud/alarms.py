@@ -20,18 +20,23 @@ The rules, from ``shared/aws-facts.md`` ("CloudWatch alarms"):
   the exact length); before the first datapoint the history counts as missing. The anomaly
 detection operators (``LessThanLowerOrGreaterThanUpperThreshold`` and friends) and percentile
 ``ExtendedStatistic`` need data this model does not keep: they are rejected with a clear
-:class:`AlarmError`, never silently evaluated. Metric math supports ``+ - * /``, parentheses, numbers,
-query ids and the functions ``FILL(m, value)``, ``ABS``, ``MAX``/``MIN`` of several values; a missing
-operand or a division by zero gives a missing datapoint.
+:class:`AlarmError`, never silently evaluated. Metric math (its support matrix is in
+:mod:`stack.cloud.alarms_math`): ``+ - * /``, numbers, query ids, arrays ``[m1, m2]`` and ``METRICS()``,
+``FILL``, ``ABS``, and ``MAX``/``MIN``/``SUM``/``AVG`` of an array (one series, per period); the
+expression an alarm returns must be one time series, as AWS requires.
 """
 
 from __future__ import annotations
 
 import ast
 import math
+from functools import lru_cache
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from stack.cloud import alarms_math
+from stack.cloud.alarms_math import MetricMathError
 
 STATES = ("OK", "ALARM", "INSUFFICIENT_DATA")
 STATISTICS = ("SampleCount", "Average", "Sum", "Minimum", "Maximum")
@@ -93,6 +98,7 @@ class Alarm:
     period: int
     treat_missing: str = "missing"
     queries: tuple[Query, ...] = field(default_factory=tuple)
+    uses: frozenset[str] = frozenset()  # ids of the MetricStat queries the returned value depends on
 
     @property
     def metrics(self) -> tuple[MetricRef, ...]:
@@ -100,8 +106,10 @@ class Alarm:
 
     @property
     def components(self) -> frozenset[str]:
-        """The resources (dimension values) this alarm watches."""
-        return frozenset(v for m in self.metrics for v in m.dimension_values())
+        """The resources (dimension values) this alarm watches: those of the metrics its value depends on
+        (a MetricStat that the returned expression never uses watches nothing)."""
+        used = [q.metric for q in self.queries if q.metric is not None and (not self.uses or q.id in self.uses)]
+        return frozenset(v for m in used for v in m.dimension_values())
 
     @property
     def result_query(self) -> Query:
@@ -195,7 +203,7 @@ def parse_alarm(spec: Mapping[str, Any]) -> Alarm:
     if spec.get("Metrics"):
         if "MetricName" in spec:
             raise AlarmError(f"{name}: give either MetricName/Namespace/Statistic/Period or Metrics, not both")
-        queries = _queries(name, spec["Metrics"])
+        queries, uses = _queries(name, spec["Metrics"])
         period = next((q.period for q in queries if q.metric is not None), 60)
         if any(q.period != period for q in queries if q.metric is not None):
             raise AlarmError(f"{name}: every MetricStat in Metrics must use the same Period")
@@ -206,12 +214,13 @@ def parse_alarm(spec: Mapping[str, Any]) -> Alarm:
         period = _period(spec["Period"], f"{name}: Period")
         metric = MetricRef(str(spec["Namespace"]), str(spec["MetricName"]), _dimensions(spec.get("Dimensions"), name))
         queries = (Query("m1", metric, _stat(spec["Statistic"], f"{name}: Statistic"), period),)
+        uses = frozenset({"m1"})
     if period * n > 86400:
         raise AlarmError(f"{name}: Period x EvaluationPeriods must not exceed one day ({period} x {n})")
-    return Alarm(name, float(threshold), comparison, int(n), int(m), period, treat, queries)
+    return Alarm(name, float(threshold), comparison, int(n), int(m), period, treat, queries, uses)
 
 
-def _queries(name: str, raw: Any) -> tuple[Query, ...]:
+def _queries(name: str, raw: Any) -> tuple[tuple[Query, ...], frozenset[str]]:
     if not isinstance(raw, list):
         raise AlarmError(f"{name}: Metrics must be a list of MetricDataQuery")
     queries: list[Query] = []
@@ -243,90 +252,114 @@ def _queries(name: str, raw: Any) -> tuple[Query, ...]:
     known = set(ids)
     for q in queries:
         if q.expression:
-            unknown = _names(q.expression) - known
+            unknown = alarms_math.names(_compile(q.expression)) - known
             if unknown:
                 raise AlarmError(f"{name}: expression {q.expression!r} uses unknown id(s) {sorted(unknown)}")
-    return tuple(queries)
+    result = tuple(queries)
+    kinds = _kinds(name, result)
+    returned = next(q for q in result if q.return_data)
+    if kinds[returned.id] != alarms_math.SERIES:
+        fix = ("wrap it in MAX, MIN, SUM or AVG to combine the series per period" if kinds[returned.id] == alarms_math.ARRAY
+               else "an alarm needs one value per period")
+        raise AlarmError(f"{name}: the returned expression {returned.id} ({returned.expression!r}) gives "
+                         f"{kinds[returned.id]}, but an alarm watches exactly one time series: {fix}")
+    return result, _uses(result, returned.id)
 
 
-# --- metric math ---------------------------------------------------------------------------------------
+def _kinds(name: str, queries: tuple[Query, ...]) -> dict[str, str]:
+    """The metric math type of every query (expressions may name each other in any order, not in a cycle)."""
+    by_id = {q.id: q for q in queries}
+    metric_ids = [q.id for q in queries if q.metric is not None]
+    kinds = {i: alarms_math.SERIES for i in metric_ids}
+    visiting: list[str] = []
 
-_FUNCTIONS = ("FILL", "ABS", "MAX", "MIN")
-_OPS = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b, ast.Div: lambda a, b: a / b}
+    def of(qid: str) -> str:
+        if qid in kinds:
+            return kinds[qid]
+        if qid in visiting:
+            raise AlarmError(f"{name}: expressions refer to each other in a cycle: {' -> '.join([*visiting, qid])}")
+        visiting.append(qid)
+        tree = _compile(by_id[qid].expression)
+        for other in sorted(alarms_math.names(tree)):
+            of(other)
+        try:
+            kinds[qid] = alarms_math.kind(tree, kinds, metric_ids)
+        except MetricMathError as exc:
+            raise AlarmError(f"{name}: expression {qid} ({by_id[qid].expression!r}): {exc}") from None
+        visiting.pop()
+        return kinds[qid]
+
+    for q in queries:
+        of(q.id)
+    return kinds
 
 
+def _uses(queries: tuple[Query, ...], root: str) -> frozenset[str]:
+    """The MetricStat ids the value of query ``root`` depends on (directly, through expressions or METRICS())."""
+    by_id = {q.id: q for q in queries}
+    metric_ids = [q.id for q in queries if q.metric is not None]
+    seen: set[str] = set()
+    todo = [root]
+    while todo:
+        qid = todo.pop()
+        if qid in seen:
+            continue
+        seen.add(qid)
+        if by_id[qid].expression:
+            tree = _compile(by_id[qid].expression)
+            todo.extend(alarms_math.names(tree))
+            for filter_ in alarms_math.metrics_filters(tree):
+                todo.extend(alarms_math.matching(filter_, metric_ids))
+    return frozenset(seen & set(metric_ids))
+
+
+# --- metric math (stack.cloud.alarms_math) ------------------------------------------------------------
+
+
+@lru_cache(maxsize=512)
 def _compile(expression: str, where: str = "expression") -> ast.Expression:
     try:
-        tree = ast.parse(expression, mode="eval")
-    except SyntaxError:
-        raise AlarmError(f"{where}: cannot parse metric math {expression!r}") from None
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            if not isinstance(node.func, ast.Name) or node.func.id not in _FUNCTIONS:
-                raise AlarmError(f"{where}: metric math function not supported here: {ast.unparse(node.func)} "
-                                 f"(supported: {', '.join(_FUNCTIONS)})")
-        elif not isinstance(node, (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Name, ast.Constant, ast.Load,
-                                   ast.USub, ast.UAdd, *_OPS)):
-            raise AlarmError(f"{where}: unsupported metric math syntax {type(node).__name__} in {expression!r}")
-    return tree
-
-
-def _names(expression: str) -> set[str]:
-    tree = _compile(expression)
-    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in called}
+        return alarms_math.parse(expression)
+    except MetricMathError as exc:
+        raise AlarmError(f"{where}: {exc}") from None
 
 
 def evaluate_expression(expression: str, values: Mapping[str, float | None]) -> float | None:
-    """One datapoint of a metric math expression; ``None`` (missing) propagates except through FILL."""
+    """One datapoint of a metric math expression over single values (each id one datapoint)."""
     tree = _compile(expression)
-
-    def ev(node: ast.AST) -> float | None:
-        if isinstance(node, ast.Expression):
-            return ev(node.body)
-        if isinstance(node, ast.Constant):
-            return float(node.value)
-        if isinstance(node, ast.Name):
-            return values.get(node.id)
-        if isinstance(node, ast.UnaryOp):
-            inner = ev(node.operand)
-            return None if inner is None else (-inner if isinstance(node.op, ast.USub) else inner)
-        if isinstance(node, ast.BinOp):
-            left, right = ev(node.left), ev(node.right)
-            if left is None or right is None:
-                return None
-            if isinstance(node.op, ast.Div) and right == 0:
-                return None
-            return _OPS[type(node.op)](left, right)
-        assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-        args = [ev(a) for a in node.args]
-        fn = node.func.id
-        if fn == "FILL":
-            if len(args) != 2:
-                raise AlarmError("FILL takes a metric and a value")
-            return args[1] if args[0] is None else args[0]
-        present = [a for a in args if a is not None]
-        if fn == "ABS":
-            return None if not present else abs(present[0])
-        if not present:
-            return None
-        return max(present) if fn == "MAX" else min(present)
-
-    return ev(tree)
+    env = {k: [v] for k, v in values.items()}
+    kinds = {k: alarms_math.SERIES for k in values}
+    try:
+        alarms_math.kind(tree, kinds, list(values))
+        result = alarms_math.evaluate(tree, env, list(values), 1)
+    except MetricMathError as exc:
+        raise AlarmError(str(exc)) from None
+    if isinstance(result, tuple):
+        raise AlarmError(f"{expression!r} gives an array of time series, not one value")
+    return result[0] if isinstance(result, list) else result
 
 
 def combine(alarm: Alarm, series: Mapping[str, Sequence[float | None]]) -> list[float | None]:
-    """The series the alarm compares: its metric's, or its expression computed datapoint by datapoint."""
+    """The series the alarm compares: its metric's, or its expression computed over the whole series."""
     result = alarm.result_query
     if not result.expression:
         return list(series[result.id])
-    length = max((len(series[q.id]) for q in alarm.queries if q.metric is not None), default=0)
-    values: dict[str, list[float | None]] = {q.id: list(series[q.id]) for q in alarm.queries if q.metric is not None}
-    for q in alarm.queries:  # expressions may use earlier expressions
-        if q.expression:
-            values[q.id] = [evaluate_expression(q.expression, {k: v[i] if i < len(v) else None for k, v in values.items()})
-                            for i in range(length)]
-    return values[result.id]
+    metric_ids = [q.id for q in alarm.queries if q.metric is not None]
+    length = max((len(series[i]) for i in metric_ids), default=0)
+    env: dict[str, object] = {i: list(series[i]) + [None] * (length - len(series[i])) for i in metric_ids}
+    by_id = {q.id: q for q in alarm.queries}
+
+    def value(qid: str) -> object:  # expressions may use other expressions, in any order (no cycles: parse_alarm)
+        if qid not in env:
+            tree = _compile(by_id[qid].expression)
+            for other in alarms_math.names(tree):
+                value(other)
+            env[qid] = alarms_math.evaluate(tree, env, metric_ids, length)
+        return env[qid]
+
+    out = value(result.id)
+    assert isinstance(out, list), "parse_alarm admits only expressions that return one time series"
+    return out
 
 
 # --- evaluation ----------------------------------------------------------------------------------------

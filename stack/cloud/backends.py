@@ -13,6 +13,7 @@ from typing import Any
 
 from moto.dynamodb.models import dynamodb_backends
 from moto.kms import kms_backends
+from moto.ses.models import ses_backends
 from moto.sns import sns_backends
 from moto.sqs import sqs_backends
 
@@ -118,3 +119,10 @@ def table(account: str, region: str, name: str) -> Any:
     """moto's model of a DynamoDB table: a harness may snapshot and restore its ``items`` wholesale
     (well under a millisecond, where deleting and re-seeding through the API costs tens)."""
     return dynamodb_backends[account][region].tables[name]
+
+
+def ses_sent_count(account: str, region: str) -> int:
+    """Recipients SES has accepted mail for in this account and region (what ``GetSendQuota`` reports
+    as ``SentLast24Hours``), read in process: a test harness asks after every case, and the API
+    round trip cost more than the case's own SES call."""
+    return int(ses_backends[account][region].sent_message_count)

@@ -31,12 +31,47 @@ from types import ModuleType
 from typing import Any
 from unittest import mock
 
-from stack.cloud import constants, identity
+from stack.cloud import constants, identity, network_guard
 from stack.cloud.access import Principal
 from stack.cloud.clock import VirtualClock
 from stack.cloud.deadline import DeadlineExceeded, call_with_deadline
 from stack.cloud.journal import InvocationRecord, Journal
 from stack.cloud.metrics import MetricsRecorder
+
+
+class RuntimeExit(BaseException):
+    """Raised in place of ``os._exit(status)`` called by learner code: the grading process lives on.
+
+    On AWS the handler's process ends and the invocation fails with ``Runtime.ExitError``
+    ("Runtime exited with error: exit status N"); ``sys.exit`` (``SystemExit``) ends the same way.
+    In process, ``os._exit`` would end the whole grading run without a grade or a report, so while
+    learner code is imported or invoked :func:`os._exit` raises this instead.
+    """
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+def _refuse_exit(status: int = 0) -> None:
+    raise RuntimeExit(status)
+
+
+@contextlib.contextmanager
+def _learner_code() -> Iterator[None]:
+    """What holds while learner code runs in process: no process exit, no network beyond loopback."""
+    with network_guard.guarded(), mock.patch("os._exit", _refuse_exit):
+        yield
+
+
+def _exit_status(error: BaseException | None) -> int | None:
+    """The exit status when ``error`` is the learner code ending its process (``sys.exit``/``os._exit``)."""
+    if isinstance(error, RuntimeExit):
+        return error.status
+    if isinstance(error, SystemExit):
+        code = error.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    return None
 
 
 class TaskTimedOut(BaseException):
@@ -242,6 +277,14 @@ class LambdaRuntime:
             seconds = f"{config.timeout_s:.2f}"
             log(f"{self.clock.datetime().strftime('%Y-%m-%dT%H:%M:%S.%f')[:-3]}Z {request_id} Task timed out after {seconds} seconds")
             return self._finish(config, request_id, start, "timeout", "Sandbox.Timedout", f"Task timed out after {seconds} seconds", None, batch_size)
+        status = _exit_status(error)
+        if status is not None:  # sys.exit / os._exit in the handler: what Lambda reports when its runtime process dies
+            how = "os._exit" if isinstance(error, RuntimeExit) else "sys.exit"
+            frames = [f for f in traceback.extract_tb(error.__traceback__) if _is_under(f.filename, config.code_dir)]
+            where = f" in {Path(frames[-1].filename).name}, line {frames[-1].lineno}" if frames else ""
+            message = f"RequestId: {request_id} Error: Runtime exited with error: exit status {status} (the handler called {how}{where})"
+            log(message)
+            return self._finish(config, request_id, start, "error", "Runtime.ExitError", message, None, batch_size)
         if error is not None:
             error_type = type(error).__name__
             frames = traceback.extract_tb(error.__traceback__)
@@ -267,7 +310,7 @@ class LambdaRuntime:
         root.addHandler(capture)
         outer, self._deadline = self._deadline, deadline  # a nested invoke (lambda:Invoke) has its own
         try:
-            with _environment(config), identity.acting_as(config.principal()), \
+            with _environment(config), identity.acting_as(config.principal()), _learner_code(), \
                     mock.patch("time.sleep", self._virtual_sleep), contextlib.redirect_stdout(writer):
                 yield
         finally:
@@ -281,10 +324,13 @@ class LambdaRuntime:
     # -- loading ----------------------------------------------------------------------------
     def _load(self, config: FunctionConfig) -> Callable[..., Any] | InitError:
         if config.name not in self._handlers:
-            with _environment(config), identity.acting_as(config.principal()):
+            with _environment(config), identity.acting_as(config.principal()), _learner_code():
                 outcome = call_with_deadline(load_handler, constants.WALL_CLOCK_LIMIT_S, config)
             if outcome.timed_out:
                 self._handlers[config.name] = InitError("Runtime.InitTimeout", f"importing {config.code_file} did not finish in {constants.WALL_CLOCK_LIMIT_S:.0f} s")
+            elif (status := _exit_status(outcome.error)) is not None:
+                self._handlers[config.name] = InitError("Runtime.ExitError", f"Runtime exited with error: exit status {status} "
+                                                        f"(importing {config.code_file} ended the process)")
             elif outcome.error is not None:
                 self._handlers[config.name] = InitError("Runtime.ImportModuleError", f"{type(outcome.error).__name__}: {outcome.error}")
             else:
@@ -360,6 +406,10 @@ def load_handler(config: FunctionConfig) -> Callable[..., Any] | InitError:
     if not callable(handler):
         return InitError("Runtime.HandlerNotFound", f"Handler '{function_name}' missing on module '{config.module_name}' ({path})")
     return handler
+
+
+def _is_under(filename: str, folder: Path) -> bool:
+    return Path(filename).resolve().is_relative_to(folder.resolve())
 
 
 def _user_line(exc: BaseException, path: Path) -> int | None:

@@ -8,8 +8,11 @@ Where the traffic goes:
 
 - By default, the **offline runtime** (:func:`stack.deploy.deploy`: moto plus our Lambda runtime and
   poller, virtual time; nothing leaves the machine). Arrivals are spaced in virtual time at the
-  profile's rate. moto is slow at volume, so a run sends at most ``--limit`` purchases (default 20)
-  of the profile's ``rate x duration``: the shape is the profile's, the volume is a sample.
+  profile's rate (Poisson), then the event sources poll until every queue is idle. The runtime runs
+  one invocation at a time, so a purchase cannot arrive before the previous producer call returned
+  (tens of virtual milliseconds): the summary prints the arrival rate achieved next to the profile's. moto is slow at volume, so a run sends at most
+  ``--limit`` purchases (default 20) of the profile's ``rate x duration``: the shape is the
+  profile's, the volume is a sample.
 - An **explicit endpoint** (a moto server, LocalStack, real AWS) only with an opt-in on the command
   line: ``--endpoint URL --i-understand-this-uses-a-real-endpoint``, or ``--real-aws`` for AWS's own
   endpoints with the credentials of your shell. ``traffic.toml``'s ``[target] endpoint_url`` also
@@ -39,6 +42,8 @@ from typing import Any, TextIO
 from stack import seed as seed_data
 
 DEFAULT_LIMIT = 20
+#: Functions in the summary that are not ours: what they are (the README's resource table lists ours).
+OTHER_FUNCTIONS = {"PaymentGateway": "the payment vendor's function (account 222222222222), called by PaymentProcessor"}
 MAX_LIMIT = 2_000
 SEAT_TABLE = "SeatInventory"
 FUNCTION = "TicketPurchaseHandler"
@@ -98,7 +103,10 @@ class Summary:
     queue_metrics: dict[str, dict[str, float]] = field(default_factory=dict)  # queue -> metric -> total
     dead_lettered: dict[str, int] = field(default_factory=dict)  # DLQ -> messages in it
     published: float | None = None
-    virtual_seconds: float | None = None
+    virtual_seconds: float | None = None  # from the first arrival until the pipeline was idle
+    first_arrival: float | None = None  # virtual seconds after the start
+    last_arrival: float | None = None
+    rate: float | None = None  # the profile's purchases per second
 
     @property
     def accepted(self) -> int:
@@ -108,9 +116,19 @@ class Summary:
         out = [f"target: {self.target}",
                f"purchases sent {self.sent}, accepted {self.accepted}, rejected {self.sent - self.accepted - self.errors}, "
                f"failed with an error {self.errors}"]
+        if self.first_arrival is not None and self.last_arrival is not None:
+            span = self.last_arrival - self.first_arrival
+            planned = f" (profile: {self.rate:g}/s)" if self.rate else ""
+            achieved = (self.sent - 1) / span if span > 0 and self.sent > 1 else None
+            actual = f", {achieved:.0f}/s" if achieved else ""
+            out.append(f"arrivals: {self.sent} purchases over {span:.2f} virtual seconds{actual}{planned}")
+            if achieved and self.rate and achieved < 0.8 * self.rate:
+                out.append("  (the offline runtime runs one call at a time: a purchase waits for the previous "
+                           "producer call to return, which caps the arrival rate)")
         if self.published is not None:
             out.append(f"SNS NumberOfMessagesPublished {self.published:g}"
-                       + (f" over {self.virtual_seconds:.0f} virtual seconds" if self.virtual_seconds else ""))
+                       + (f"; every queue drained {self.virtual_seconds:.1f} virtual seconds after the first arrival"
+                          if self.virtual_seconds else ""))
         if self.deliveries:
             out.append(f"{'queue':<24} {'delivered':>9} {'filtered':>8} {'failed':>6} {'received':>8} {'deleted':>7}")
             for queue, outcomes in sorted(self.deliveries.items()):
@@ -122,6 +140,7 @@ class Summary:
         if self.invocations:
             out.append("Lambda: " + "; ".join(f"{fn} {sum(c.values())} invocations, {c['error'] + c['timeout']} errors"
                                              for fn, c in sorted(self.invocations.items())))
+            out.extend(f"  ({fn}: {what})" for fn, what in OTHER_FUNCTIONS.items() if fn in self.invocations)
         return out
 
 
@@ -215,7 +234,7 @@ def run_offline(profile: Profile, count: int, progress: Callable[[int, int], Non
     from stack.cloud import backends
     from stack.deploy import deploy
 
-    summary = Summary(Target().describe())
+    summary = Summary(Target().describe(), rate=profile.rate_per_second)
     deployment = deploy()
     cloud = deployment.cloud
     try:
@@ -226,17 +245,19 @@ def run_offline(profile: Profile, count: int, progress: Callable[[int, int], Non
         for index, (purchase, at) in enumerate(zip(purchases, arrival_times(profile, count))):
             if cloud.clock.now() < start + at:
                 cloud.clock.advance_to(start + at)
+            arrived = cloud.clock.now() - start
+            summary.first_arrival = arrived if summary.first_arrival is None else summary.first_arrival
+            summary.last_arrival = arrived
             record = cloud.invoke(FUNCTION, purchase)
             summary.sent += 1
             if record.outcome == "ok" and isinstance(record.response, dict):
                 summary.statuses[int(record.response.get("statusCode", 0))] += 1
             else:
                 summary.errors += 1
-            cloud.run_until_idle()
             progress(index + 1, summary.accepted)
         cloud.run_until_idle()
         _collect(summary, cloud, backends)
-        summary.virtual_seconds = cloud.clock.now() - start
+        summary.virtual_seconds = cloud.clock.now() - start - (summary.first_arrival or 0.0)
     finally:
         cloud.close()
     return summary
@@ -261,26 +282,61 @@ def _collect(summary: Summary, cloud: Any, backends: Any) -> None:
     summary.published = cloud.metrics.total("AWS/SNS", "NumberOfMessagesPublished", "TourTicketingTopic")
 
 
+def _payload(purchase: dict[str, Any]) -> str:
+    """The purchase as the JSON a Lambda event carries: money as JSON numbers (as the handlers write it),
+    not as strings, which TicketPurchaseHandler rightly rejects."""
+    import json
+
+    return json.dumps(purchase, default=lambda v: float(v) if isinstance(v, Decimal) else str(v))
+
+
+def _moto_server(target: Target) -> Any | None:
+    """The deploy target of a moto server at ``target`` (None for anything else, real AWS included)."""
+    from stack import endpoints
+
+    if target.endpoint_url is None or endpoints.is_aws_host(target.endpoint_url) or not endpoints.is_moto(target.endpoint_url):
+        return None
+    return endpoints.Target(target.endpoint_url)
+
+
 def run_endpoint(profile: Profile, count: int, target: Target, client: Callable[..., Any] | None = None,
                  progress: Callable[[int, int], None] = lambda done, ok: None) -> Summary:
     """Send the purchases to a deployed system at ``target`` (opted in): seats first, then one
     ``lambda:Invoke`` of TicketPurchaseHandler per purchase. Deliveries are not observable from here:
-    read the target's CloudWatch metrics."""
+    read the target's CloudWatch metrics.
+
+    A moto server stores functions but cannot run their code (no Docker): there, TicketPurchaseHandler's
+    code runs in this process with its clients at the server (:mod:`stack.local_invoke`), with the
+    server's fake credentials rather than the shell's.
+    """
     import json
 
+    moto = _moto_server(target) if client is None else None
     if client is None:
         import boto3
 
-        client = boto3.client
+        client = (lambda service, **kw: moto.client(service)) if moto is not None else boto3.client
     kwargs = {"endpoint_url": target.endpoint_url} if target.endpoint_url else {}
-    summary = Summary(target.describe())
+    summary = Summary(target.describe() + (" (a moto server: TicketPurchaseHandler runs here)" if moto is not None else ""))
     purchases = generate(profile, count)
     _write_seats(client("dynamodb", **kwargs), seat_items(purchases))
+    local = None
+    if moto is not None:
+        from stack.local_invoke import LocalHandler
+
+        local = LocalHandler(moto, FUNCTION)
     lam = client("lambda", **kwargs)
     progress(0, 0)
     for index, purchase in enumerate(purchases):
-        response = lam.invoke(FunctionName=FUNCTION, Payload=json.dumps(purchase, default=str).encode())
         summary.sent += 1
+        if local is not None:
+            try:
+                summary.statuses[int(local(json.loads(_payload(purchase))).get("statusCode", 0))] += 1
+            except Exception:  # noqa: BLE001 - a handler error is what lambda:Invoke reports as FunctionError
+                summary.errors += 1
+            progress(index + 1, summary.accepted)
+            continue
+        response = lam.invoke(FunctionName=FUNCTION, Payload=_payload(purchase).encode())
         if response.get("FunctionError"):
             summary.errors += 1
         else:

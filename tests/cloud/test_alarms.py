@@ -8,7 +8,7 @@ import json
 import pytest
 
 from stack.cloud import alarms_cli
-from stack.cloud.alarms import AlarmError, evaluate_expression, parse_alarm, replay
+from stack.cloud.alarms import AlarmError, combine, evaluate_expression, parse_alarm, replay
 
 X, O, _ = 10.0, 1.0, None
 
@@ -114,7 +114,6 @@ MATH = {"AlarmName": "failed-share", "EvaluationPeriods": 2, "DatapointsToAlarm"
 def test_metric_math_alarm_compares_the_expression():
     a = parse_alarm(MATH)
     assert a.components == {"TourTicketingTopic"}
-    from stack.cloud.alarms import combine
     values = combine(a, {"failed": [None, 5.0, 5.0], "sent": [100.0, 15.0, 15.0]})
     assert values == [0.0, 0.25, 0.25]
     assert replay(a, values)[-1].state == "ALARM"
@@ -125,10 +124,83 @@ def test_metric_math_alarm_compares_the_expression():
     ("a / b", {"a": 1.0, "b": 0.0}, None),
     ("a - b", {"a": 1.0, "b": None}, None),
     ("FILL(a, 0) + 1", {"a": None}, 1.0),
-    ("MAX(a, b)", {"a": 3.0, "b": None}, 3.0),
+    ("MAX([a, b])", {"a": 3.0, "b": None}, 3.0),
+    ("MIN([a, b])", {"a": None, "b": None}, None),
 ])
 def test_metric_math_missing_and_division(expression, values, expected):
     assert evaluate_expression(expression, values) == expected
+
+
+MATH_RULES = "AWS metric math: MAX/MIN/SUM/AVG of an array of time series give one time series, per period"
+
+
+def dlq_alarm(expression: str, queues=("SeatInventoryQueue", "PaymentProcessingQueue", "NotificationQueue",
+                                       "FanClubAwardsQueue"), **overrides):
+    """'Any DLQ' in one alarm: one MetricStat per DLQ (d0, d1, ...) and ``expression`` returned."""
+    metrics = [{"Id": f"d{i}", "ReturnData": False, "MetricStat": {"Period": 60, "Stat": "Maximum", "Metric": {
+        "Namespace": "AWS/SQS", "MetricName": "ApproximateNumberOfMessagesVisible",
+        "Dimensions": [{"Name": "QueueName", "Value": f"{q}DLQ"}]}}} for i, q in enumerate(queues)]
+    spec = {"AlarmName": "any-dlq", "EvaluationPeriods": 1, "Threshold": 1, "TreatMissingData": "notBreaching",
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold", "Metrics": [*metrics, {"Id": "e", "Expression": expression}]}
+    spec.update(overrides)
+    return spec
+
+
+SERIES = {"d0": [None, 1.0, 0.0, 4.0], "d1": [2.0, None, 0.0, 2.0], "d2": [0.0, 0.0, None, 0.0], "d3": [0.0, 0.0, None, 2.0]}
+
+
+@pytest.mark.parametrize(("expression", "expected"), [
+    ("MAX([d0, d1, d2, d3])", [2.0, 1.0, 0.0, 4.0]),
+    ("MIN([d0, d1, d2, d3])", [0.0, 0.0, 0.0, 0.0]),
+    ("SUM([d0, d1, d2, d3])", [2.0, 1.0, 0.0, 8.0]),
+    ("AVG([d0, d1, d2, d3])", [2 / 3, 1 / 3, 0.0, 2.0]),  # over the datapoints present
+    ("MAX(METRICS())", [2.0, 1.0, 0.0, 4.0]),
+    ('SUM(METRICS("d1"))', [2.0, None, 0.0, 2.0]),
+    ("MAX(FILL(METRICS(), 0))", [2.0, 1.0, 0.0, 4.0]),
+    ("MAX([d0, d1]) * 2 + 1", [5.0, 3.0, 1.0, 9.0]),
+    ("MAX([d0 - d1, d2])", [0.0, 0.0, 0.0, 2.0]),
+])
+def test_metric_math_over_an_array_gives_one_series_per_period(expression, expected):
+    combined = combine(parse_alarm(dlq_alarm(expression)), SERIES)
+    assert combined == pytest.approx(expected), MATH_RULES
+
+
+def test_an_any_dlq_alarm_fires_on_a_message_in_one_dlq_and_watches_all_four():
+    a = parse_alarm(dlq_alarm("MAX([d0, d1, d2, d3])"))
+    assert len(a.components) == 4
+    states = replay(a, combine(a, {"d0": [0, 0, 0], "d1": [0, 0, 0], "d2": [0, 0, 1], "d3": [0, 0, 0]}))
+    assert [e.state for e in states] == ["OK", "OK", "ALARM"]
+
+
+@pytest.mark.parametrize(("expression", "problem"), [
+    ("MAX(d0, d1)", r"MAX takes one argument.*MAX\(\[m1, m2, ...\]\).*not metric math syntax"),
+    ("MIN(d0, d1, d2)", "MIN takes one argument"),
+    ("MAX(d1)", "single number over the whole time range"),  # AWS: MAX of one series is a scalar
+    ("d0 / SUM(d0)", "single number over the whole time range"),
+    ("AVG(5)", "not a number"),
+    ("METRICS()", "gives an array of time series, but an alarm watches exactly one"),
+    ("[d0, d1]", "wrap it in MAX, MIN, SUM or AVG"),
+    ("5", "gives a scalar"),
+    ('MAX(METRICS("payment"))', 'matches no MetricStat'),
+    ("MAX([d0, 2])", "an array holds time series"),
+    ("MAX(METRICS() + [d0, d1])", "two arrays"),
+    ("MAX([d0]) > 1", "unsupported metric math syntax Compare"),
+    ("RATE(d0)", "not supported"),
+])
+def test_metric_math_aws_would_reject_is_rejected_with_the_reason(expression, problem):
+    with pytest.raises(AlarmError, match=problem):
+        parse_alarm(dlq_alarm(expression))
+
+
+def test_expressions_may_use_later_expressions_and_only_used_metrics_count_as_watched():
+    spec = dlq_alarm("x + 0")
+    spec["Metrics"].append({"Id": "x", "Expression": "MAX([d0, d1])", "ReturnData": False})
+    a = parse_alarm(spec)
+    assert combine(a, SERIES) == [2.0, 1.0, 0.0, 4.0]
+    assert a.components == {"SeatInventoryQueueDLQ", "PaymentProcessingQueueDLQ"}
+    spec["Metrics"][-1]["Expression"] = "e * 2"
+    with pytest.raises(AlarmError, match="cycle"):
+        parse_alarm(spec)
 
 
 def test_metric_math_rejects_unknown_functions_and_ids():
@@ -156,6 +228,17 @@ def test_cli_accepts_a_cloudformation_resource_and_math_series(tmp_path, capsys)
     (tmp_path / "series.json").write_text(json.dumps({"datapoints": {"failed": [0, 9], "sent": [10, 1]}}))
     assert alarms_cli.main([str(tmp_path / "alarm.json"), str(tmp_path / "series.json"), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["state"] == "OK"  # 1 of the 2 needed
+
+
+def test_cli_evaluates_an_any_dlq_alarm_from_the_readme_series_form(tmp_path, capsys):
+    (tmp_path / "alarm.json").write_text(json.dumps(dlq_alarm("MAX([d0, d1, d2, d3])")))
+    (tmp_path / "series.json").write_text(json.dumps({"datapoints": {"d0": [0, 0, 1], "d1": [0, None, 0], "d2": [0, 0, 0],
+                                                                     "d3": [0, 0, 0]}, "previous_state": "OK"}))
+    assert alarms_cli.main([str(tmp_path / "alarm.json"), str(tmp_path / "series.json"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["state"] == "ALARM"
+    (tmp_path / "alarm.json").write_text(json.dumps(dlq_alarm("MAX(d0, d1)")))
+    assert alarms_cli.main([str(tmp_path / "alarm.json"), str(tmp_path / "series.json")]) == 2
+    assert "MAX([m1, m2, ...])" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(("alarm_text", "series_text", "problem"), [

@@ -73,7 +73,22 @@ FILTERED_SHARE = {
             "Namespace": "AWS/SNS", "MetricName": "NumberOfMessagesPublished", "Dimensions": [{"Name": TOPIC[0], "Value": TOPIC[1]}]}}},
         {"Id": "share", "Expression": "filtered / published", "ReturnData": True}]}
 
+QUEUES = ("SeatInventoryQueue", "PaymentProcessingQueue", "NotificationQueue", "FanClubAwardsQueue")
+
+
+def any_dlq(expression: str, threshold: float = 1) -> dict[str, Any]:
+    """One alarm over the four DLQs (d0..d3) by metric math, the AWS way to alarm on "any DLQ"."""
+    return {"AlarmName": "any-DLQ-not-empty", "EvaluationPeriods": 1, "DatapointsToAlarm": 1, "Threshold": threshold,
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold", "TreatMissingData": "notBreaching",
+            "Metrics": [*({"Id": f"d{i}", "ReturnData": False, "MetricStat": {"Period": 60, "Stat": "Maximum", "Metric": {
+                "Namespace": "AWS/SQS", "MetricName": "ApproximateNumberOfMessagesVisible",
+                "Dimensions": [{"Name": "QueueName", "Value": f"{q}DLQ"}]}}} for i, q in enumerate(QUEUES)),
+                        {"Id": "anydlq", "Expression": expression, "ReturnData": True}]}
+
+
 ALTERNATES: dict[str, Callable[[Alarms], Alarms]] = {
+    "one any-DLQ alarm: MAX([d0, d1, d2, d3])": swap(_dlq, any_dlq("MAX([d0, d1, d2, d3])")),
+    "one any-DLQ alarm: SUM(METRICS())": swap(_dlq, any_dlq("SUM(METRICS())")),
     "age over 5-minute periods, 1 of 1 above 180 s": edit(_age, Period=300, EvaluationPeriods=1, DatapointsToAlarm=1, Threshold=180),
     "age 1 of 1 above 30 s (a healthy peak waits seconds)": edit(_age, EvaluationPeriods=1, DatapointsToAlarm=1, Threshold=30),
     "age with TreatMissingData ignore": edit(_age, TreatMissingData="ignore"),
@@ -113,6 +128,12 @@ WRONG: dict[str, tuple[Callable[[Alarms], Alarms], set[str]]] = {
     "fan club consumer idle with missing = notBreaching (Lambda emits nothing)": (
         swap(lambda n: n == "FanClubAwardsQueue-nothing-arriving", FAN_CLUB_IDLE("notBreaching")),
         {"S2.alarms.detects.filter-policy-mismatch"}),
+    "any-DLQ SUM at least 4 (fires only when every DLQ holds a message)": (
+        swap(_dlq, any_dlq("SUM([d0, d1, d2, d3])", threshold=4)), {"S2.alarms.dlq-depth"}),
+    "any-DLQ as MAX(d0, d1, d2, d3) (not metric math syntax)": (
+        swap(_dlq, any_dlq("MAX(d0, d1, d2, d3)")), {"S2.alarms.valid", "S2.alarms.dlq-depth"}),
+    "any-DLQ as MAX(d0) (one series: a scalar over the range)": (
+        swap(_dlq, any_dlq("MAX(d0)")), {"S2.alarms.valid", "S2.alarms.dlq-depth"}),
     "metric name misspelled": (edit(lambda n: n == "PaymentProcessor-errors", MetricName="Error"), {"S2.alarms.valid"}),
     "Period 90 s (AWS accepts 10, 20, 30 or multiples of 60)": (
         edit(lambda n: n == "PaymentProcessor-errors", Period=90), {"S2.alarms.valid"}),

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
+from checks.context import CheckContext
+from checks.lab import LabFileError, read_manifest
+from checks.sessions import installed_session
 from tests.session2.conftest import ROOT, grade
 
 STARTER_FAILS = {
@@ -23,3 +28,14 @@ def test_starter_scores_20_to_40_percent_and_fails_the_pinned_checks():
     score, total, failing = grade(ROOT / "labs" / "session2")
     assert 0.2 <= score / total <= 0.4
     assert failing == STARTER_FAILS
+
+
+def test_a_traffic_toml_whose_sections_are_not_tables_gets_a_file_message(solution_copy):
+    """Not an internal error: each 2d check fails with traffic.toml's own problem (the plugin turns a
+    LabFileError into a failed check naming the file)."""
+    (solution_copy / "traffic.toml").write_text('profile = 5\ntarget = "offline"\n')
+    session, ctx = installed_session(2), CheckContext(solution_copy, read_manifest(solution_copy))
+    for c in session.for_exercise("2d"):
+        with pytest.raises(LabFileError) as caught:
+            c.code.run(ctx)
+        assert str(caught.value).startswith("traffic.toml") and "must be a table" in str(caught.value)

@@ -97,14 +97,43 @@ def test_poison_message_received_above_deleted_errors_and_the_dlq_fills():
     assert _sum(store, "AWS/SQS", "NumberOfMessagesSent", dlq(queue), late) == 0  # redrive is not Sent on the DLQ
 
 
-def test_visibility_timeout_short_received_a_multiple_of_sent_and_not_visible_high():
+def test_visibility_timeout_short_received_about_max_receive_count_times_sent_and_the_dlq_fills_at_once():
+    """README row: Received several times Sent (up to maxReceiveCount x), Deleted collapses while Errors stay
+    near 0, the DLQ fills within a minute or two (a poison message needs maxReceiveCount x the visibility
+    timeout); NotVisible is no reliable sign (each receive hides a message for the short timeout only)."""
     store, incident = _run("visibility-timeout-short")
-    queue = incident.component
+    queue, fn = incident.component, CONSUMERS[incident.component]
     healthy = scenarios.healthy()
-    received, sent = (_sum(store, "AWS/SQS", m, queue, AFTER) for m in ("NumberOfMessagesReceived", "NumberOfMessagesSent"))
-    assert received >= 2 * sent
-    assert _peak(store, "AWS/SQS", "ApproximateNumberOfMessagesNotVisible", queue, AFTER) > \
-        3 * max(1.0, _peak(healthy, "AWS/SQS", "ApproximateNumberOfMessagesNotVisible", queue, AFTER))
+    received, sent, deleted = (_sum(store, "AWS/SQS", m, queue, AFTER) for m in
+                                ("NumberOfMessagesReceived", "NumberOfMessagesSent", "NumberOfMessagesDeleted"))
+    max_receive_count = scenarios.lab_config().consumers[queue].max_receive_count
+    assert 0.7 * max_receive_count <= received / sent <= 1.5 * max_receive_count
+    assert deleted < 0.05 * sent
+    assert _sum(store, "AWS/Lambda", "Errors", fn, AFTER) < 0.01 * _sum(store, "AWS/Lambda", "Invocations", fn, AFTER)
+    dlq_depth = _values(store, "AWS/SQS", "ApproximateNumberOfMessagesVisible", dlq(queue), "Maximum")
+    assert dlq_depth[ONSET] == 0 < dlq_depth[ONSET + 2]
+    assert _peak(store, "AWS/SQS", "ApproximateNumberOfMessagesNotVisible", queue, AFTER) >= \
+        _peak(healthy, "AWS/SQS", "ApproximateNumberOfMessagesNotVisible", queue, AFTER)
+
+
+def test_a_poison_message_reaches_the_dlq_only_after_max_receive_count_visibility_timeouts():
+    store, incident = _run("poison-message")
+    config = scenarios.lab_config().consumers[incident.component]
+    depth = _values(store, "AWS/SQS", "ApproximateNumberOfMessagesVisible", dlq(incident.component), "Maximum")
+    first = next(m for m, v in enumerate(depth) if v > 0)
+    assert first - ONSET >= config.max_receive_count * config.visibility_timeout_s / 60 - 1
+
+
+def test_a_throttled_consumer_whose_capacity_stays_above_arrivals_shows_only_in_lambda():
+    """README row: Throttles > 0 and ConcurrentExecutions pinned at a lower ceiling; the queue suffers only
+    when that capacity falls below the arrival rate (late in the tail, one copy keeps up)."""
+    store = scenarios.run((Incident("consumer-throttled", "FanNotifier", 31),))
+    late = range(32, 45)
+    assert _sum(store, "AWS/Lambda", "Throttles", "FanNotifier", late) > 0
+    assert _peak(store, "AWS/Lambda", "ConcurrentExecutions", "FanNotifier", late) == 1
+    assert _peak(store, "AWS/SQS", "ApproximateAgeOfOldestMessage", "NotificationQueue", late) < 60
+    sent, deleted = (_sum(store, "AWS/SQS", m, "NotificationQueue", late) for m in ("NumberOfMessagesSent", "NumberOfMessagesDeleted"))
+    assert deleted == pytest.approx(sent, rel=0.02)
 
 
 def test_sns_delivery_failure_failed_rises_and_that_queue_alone_goes_flat():
