@@ -7,12 +7,23 @@ below only reads its verdict. Words (titles, hints) live in ``catalogue.toml``.
 
 from __future__ import annotations
 
-from checks.check import CheckCode, Evidence, Result, check
-from checks.context import CheckContext
-from checks.session3 import events as ev
-from checks.session3 import hidden
-from checks.session3.grading import verdicts
-from checks.session3.mutants import MUTANTS
+import gc
+
+# Grading imports boto3, moto and the offline cloud on top of pytest: hundreds of thousands of objects
+# that live as long as the process. Freezing what exists before and after those imports keeps the
+# collector from scanning them again and again (each full collection during the imports re-scanned
+# all of them: about a tenth of a 3-second run). See also checks.session3.grading._compute.
+gc.freeze()
+
+from checks.check import CheckCode, Evidence, Result, check  # noqa: E402 - after the freeze, on purpose
+from checks.context import CheckContext  # noqa: E402
+from checks.session3 import casestudies as cs  # noqa: E402
+from checks.session3 import events as ev  # noqa: E402
+from checks.session3 import hidden  # noqa: E402
+from checks.session3.grading import verdicts  # noqa: E402
+from checks.session3.mutants import MUTANTS  # noqa: E402
+
+gc.freeze()
 
 #: The first check of a run computes the verdicts of 3a-3c for all (one sandbox): seconds, not ten.
 TIMEOUT = 60.0
@@ -81,10 +92,53 @@ def mutation_score(ctx: CheckContext) -> Result:
     return Result.parts(len(report.killed), len(MUTANTS), message, evidence)
 
 
+def _case_checks(case: cs.CaseStudy) -> list[CheckCode]:
+    """3d: four checks per incident; they read only the committed events and the two answer files."""
+
+    @check(f"S3.cases.{case.id}.pattern", exercise="case-studies", points=2)
+    def pattern(ctx: CheckContext) -> Result:
+        patterns = ctx.data(cs.PATTERNS_FILE)
+        value = patterns.get(case.id) if isinstance(patterns, dict) else None
+        problem = cs.grade_pattern(case, value)
+        return Result.ok() if problem is None else Result.fail(problem)
+
+    def answer(ctx: CheckContext, field: str) -> object:
+        try:
+            return cs.case_answers(ctx.data(cs.ANSWERS_FILE), case).get(field)
+        except ValueError as exc:
+            return exc
+
+    @check(f"S3.cases.{case.id}.root-cause", exercise="case-studies", points=1)
+    def root_cause(ctx: CheckContext) -> Result:
+        value = answer(ctx, "root_cause")
+        if isinstance(value, ValueError):
+            return Result.fail(str(value))
+        problem = cs.grade_choice(value, "root_cause", cs.ROOT_CAUSES, frozenset({case.root_cause}), case)
+        return Result.ok() if problem is None else Result.fail(problem)
+
+    @check(f"S3.cases.{case.id}.affected-orders", exercise="case-studies", points=2)
+    def orders(ctx: CheckContext) -> Result:
+        value = answer(ctx, "affected_orders")
+        if isinstance(value, ValueError):
+            return Result.parts(0, len(cs.affected(case.id)), str(value))
+        return Result.parts(*cs.grade_orders(value, case))
+
+    @check(f"S3.cases.{case.id}.fix", exercise="case-studies", points=1)
+    def fix(ctx: CheckContext) -> Result:
+        value = answer(ctx, "fix")
+        if isinstance(value, ValueError):
+            return Result.fail(str(value))
+        problem = cs.grade_choice(value, "fix", cs.FIXES, case.fixes, case)
+        return Result.ok() if problem is None else Result.fail(problem)
+
+    return [pattern, root_cause, orders, fix]
+
+
 CHECKS: list[CheckCode] = [
     *(f(s) for s in ev.SCENARIOS for f in (_event_shape, _event_behaviour)),
     *(_hidden_check(t, 1) for t in hidden.HAPPY),
     *(_hidden_check(t, 2) for t in hidden.BUGS),
     pass_on_reference,
     mutation_score,
+    *(c for case in cs.CASES for c in _case_checks(case)),
 ]

@@ -17,7 +17,7 @@ Every test starts from the seeded tables (seats of CONCERT001, members FCID1001-
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -115,22 +115,32 @@ class Events:
 
 
 # -- plain pytest (a learner running their own test file: the reference handlers) -------------------
-@pytest.fixture(scope="session")
-def _session3_sandbox() -> Iterator[Sandbox]:
-    with Sandbox() as box:
+# The test file imports only ``events, lambdas, tables``; the sandbox they share is opened on first use
+# and kept in the run's stash (no fixture of its own that the file would have to import too), then
+# closed when the run ends.
+_SANDBOX = pytest.StashKey[Sandbox]()
+
+
+def _shared_sandbox(request: pytest.FixtureRequest) -> Sandbox:
+    stash = request.config.stash
+    if _SANDBOX not in stash:
+        box = Sandbox().__enter__()
+        request.config.add_cleanup(box.close)
         box.use(box.staged(Path(HANDLERS), "reference"))
-        yield box
+        stash[_SANDBOX] = box
+    return stash[_SANDBOX]
 
 
 @pytest.fixture
-def lambdas(_session3_sandbox: Sandbox) -> Lambdas:
-    _session3_sandbox.reset()
-    return Lambdas(_session3_sandbox)
+def lambdas(request: pytest.FixtureRequest) -> Lambdas:
+    box = _shared_sandbox(request)
+    box.reset()
+    return Lambdas(box)
 
 
 @pytest.fixture
-def tables(_session3_sandbox: Sandbox, lambdas: Lambdas) -> Tables:
-    return Tables(_session3_sandbox)
+def tables(request: pytest.FixtureRequest, lambdas: Lambdas) -> Tables:
+    return Tables(_shared_sandbox(request))
 
 
 @pytest.fixture

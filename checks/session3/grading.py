@@ -8,6 +8,7 @@ the cache. A check selected alone with ``-k`` still gets a correct verdict.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import threading
 from dataclasses import dataclass, field
@@ -54,7 +55,8 @@ def _fingerprint(lab: Path) -> str:
 
 def verdicts(ctx: Any) -> Verdicts:
     """The cached verdicts for ``ctx.lab`` (computed on first use)."""
-    key = (str(ctx.lab), _fingerprint(ctx.lab))
+    memo = getattr(ctx, "memo", None)  # one fingerprint per run (30 checks ask), a fresh one per run
+    key = (str(ctx.lab), memo("s3-fingerprint", lambda c: _fingerprint(c.lab)) if memo else _fingerprint(ctx.lab))
     with _lock:
         if key not in _cache:
             _cache.clear()
@@ -63,13 +65,19 @@ def verdicts(ctx: Any) -> Verdicts:
 
 
 def _compute(ctx: Any) -> Verdicts:
+    # Everything alive now (imported modules, parsed service models) lives as long as the process:
+    # moving it out of the collector's sight makes each full collection (the interpreter's own during
+    # grading, and pytest's at the end of the run) scan only what grading creates. Measured: about
+    # half a second of a 3-second run on the 2-core machine.
+    gc.freeze()
     result = Verdicts()
     with Sandbox() as sandbox:
-        sandbox.use(sandbox.staged(HANDLERS, "reference"))
+        reference = sandbox.staged(HANDLERS, "reference")
+        sandbox.use(reference)
         for scenario in ev.SCENARIOS:
             result.events[scenario.file] = _event(ctx, sandbox, scenario)
         _hidden(ctx, sandbox, result)
-        _mutation(ctx, sandbox, result)
+        _mutation(ctx, sandbox, result, reference)
     return result
 
 
@@ -113,7 +121,7 @@ def _hidden(ctx: Any, sandbox: Sandbox, result: Verdicts) -> None:
             result.hidden[test.id] = f"{type(exc).__name__}: {exc}"
 
 
-def _mutation(ctx: Any, sandbox: Sandbox, result: Verdicts) -> None:
+def _mutation(ctx: Any, sandbox: Sandbox, result: Verdicts, reference: Path) -> None:
     path = ctx.lab / TESTS_FILE
     if not path.is_file():
         result.tests_problem = f"{TESTS_FILE}: not found"
@@ -126,4 +134,4 @@ def _mutation(ctx: Any, sandbox: Sandbox, result: Verdicts) -> None:
     if not cases:
         result.tests_problem = f"{TESTS_FILE}: no test functions (their names start with test_)"
         return
-    result.mutation = mutation.evaluate(cases, sandbox)
+    result.mutation = mutation.evaluate(cases, sandbox, reference=reference)

@@ -27,9 +27,10 @@ def _no_errors(result, what: str) -> None:  # noqa: ANN001 - an Invocation
     if not result.ok:
         raise AssertionError(f"{what}: the invocation failed with {result.error_type}: {result.error_message}")
     if result.failed_ids:
-        detail = next((line.get("detail") for line in result.log_json if line.get("level") == "ERROR"), None)
+        line = next((line for line in result.log_json if line.get("level") == "ERROR"), {})
+        said = ": ".join(str(part) for part in (line.get("error"), line.get("detail")) if part)
         raise AssertionError(f"{what}: the handler reported {len(result.failed_ids)} record(s) as failed (batchItemFailures)"
-                             + (f"; the log says: {detail}" if detail else ""))
+                             + (f"; the log says: {said}" if said else ""))
 
 
 # -- happy paths ------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib.util
 import inspect
 import itertools
+import re
 import sys
 import traceback
 import uuid
@@ -44,6 +45,7 @@ class TestCase:
     function: Callable[..., Any]
     arguments: dict[str, Any]
     fixtures: tuple[str, ...]
+    words: frozenset[str] = frozenset()  # of its source and arguments: only to order the runs
 
 
 @dataclass
@@ -88,11 +90,16 @@ def collect(path: Path) -> list[TestCase]:
             continue
         parameters = tuple(inspect.signature(function).parameters)
         expansions = _parametrize(function)
+        try:
+            source = inspect.getsource(function)
+        except (OSError, TypeError):
+            source = attribute
         for suffix, arguments in expansions:
             unknown = [p for p in parameters if p not in FIXTURES and p not in arguments]
             if unknown:
                 raise CollectError(f"{path.name}: {attribute} asks for {', '.join(unknown)}; the fixtures are {', '.join(FIXTURES)}")
-            cases.append(TestCase(attribute + suffix, function, arguments, tuple(p for p in parameters if p not in arguments)))
+            cases.append(TestCase(attribute + suffix, function, arguments, tuple(p for p in parameters if p not in arguments),
+                                  words(f"{source} {arguments!r}")))
     return cases
 
 
@@ -146,32 +153,62 @@ def _failure(exc: BaseException) -> str:
 
 
 def mutate(sandbox: Sandbox, mutant: Mutant) -> Path:
-    return sandbox.staged(HANDLERS, f"mutant-{mutant.id}", {mutant.file: mutant.source()})
+    return sandbox.staged(HANDLERS, f"mutant-{mutant.id}-{uuid.uuid4().hex[:8]}", {mutant.file: mutant.source()})
 
 
-def evaluate(cases: list[TestCase], sandbox: Sandbox, mutants: tuple[Mutant, ...] = MUTANTS) -> MutationReport:
-    """Reference run, then each mutant until a passing test fails on it."""
+def evaluate(cases: list[TestCase], sandbox: Sandbox, mutants: tuple[Mutant, ...] = MUTANTS, reference: Path | None = None) -> MutationReport:
+    """Reference run, then each mutant until a passing test fails on it. ``reference``: a staged copy
+    of the reference handlers already in use (loaded handlers are kept); staged here when absent."""
     report = MutationReport(tests=[c.name for c in cases])
-    tmp = sandbox.tmp / "tmp_path"
-    tmp.mkdir(exist_ok=True)
-    reference = sandbox.staged(HANDLERS, "reference")
-    sandbox.use(reference)
+    tmp = sandbox.tmp / f"tmp_path-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()
+    reference = reference or sandbox.staged(HANDLERS, f"mutation-reference-{uuid.uuid4().hex[:8]}")
+    sandbox.restore(reference)
     for case in cases:
         report.reference[case.name] = run_case(case, sandbox, tmp)
     useful = [c for c in cases if report.reference[c.name].passed and not report.reference[c.name].skipped]
+    killers: dict[str, list[str]] = {}  # bug class -> tests that killed one of its mutants, latest first
     for mutant in mutants:
         relevant = [c for c in useful if report.reference[c.name].invoked & set(mutant.functions)]
         if not relevant:
             report.survived.append(mutant)
             continue
         sandbox.use(mutate(sandbox, mutant), *mutant.functions)
-        killer = next((c.name for c in relevant if not run_case(c, sandbox, tmp).passed), None)
+        killer = next((c.name for c in _likely_killers_first(relevant, mutant, killers) if not run_case(c, sandbox, tmp).passed), None)
         if killer:
             report.killed[mutant.id] = killer
+            seen = killers.setdefault(mutant.bug_class, [])
+            seen[:] = [killer, *(k for k in seen if k != killer)]
         else:
             report.survived.append(mutant)
-        sandbox.use(reference, *mutant.functions)
+        sandbox.restore(reference, *mutant.functions)
     return report
+
+
+_WORDS = re.compile(r"[a-z]+|[A-Z][a-z]+|[0-9]+")
+_COMMON = frozenset({"the", "a", "an", "of", "to", "is", "in", "on", "for", "and", "or", "not", "if", "else", "with", "def",
+                     "test", "self", "none", "true", "false", "return", "assert", "result", "event", "events", "lambdas",
+                     "tables", "invoke", "function", "get", "sqs", "id"})
+
+
+def words(text: str) -> frozenset[str]:
+    """Lower-case words of code or prose (``isFanClubMember`` -> is, fan, club, member), minus filler."""
+    return frozenset(w.lower() for w in _WORDS.findall(text)) - _COMMON
+
+
+def _likely_killers_first(relevant: list[TestCase], mutant: Mutant, killers: dict[str, list[str]]) -> list[TestCase]:
+    """The order to try tests on a mutant (it stops at the first kill, so a good first guess saves most
+    runs; the verdict does not depend on the order): the tests whose source shares the most words with
+    the mutant (its id, bug class and the code it changes: a test about "phone" for
+    ``crash-on-missing-phone``); among equals, those that killed a mutant of the same bug class
+    (latest first); then file order."""
+    same = killers.get(mutant.bug_class, [])
+    clue = words(f"{mutant.id} {mutant.bug_class} {mutant.old}")
+
+    def rank(case: TestCase) -> tuple[int, int]:
+        return (-len(clue & case.words), same.index(case.name) if case.name in same else len(same))
+
+    return sorted(relevant, key=rank)  # stable: file order within a rank
 
 
 def iter_test_files(folder: Path) -> Iterator[Path]:

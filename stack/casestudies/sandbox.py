@@ -16,6 +16,7 @@ SNS (raw delivery off) and the SQS event source do, through :func:`stack.cloud.e
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import json
@@ -28,7 +29,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
+import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from stack import seed as seed_data
@@ -202,13 +205,16 @@ class Sandbox:
         self._serializer, self._deserializer = TypeSerializer(), TypeDeserializer()
         self._hooks: list[tuple[Any, str, Callable[..., Any]]] = []
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._patches = contextlib.ExitStack()
         self.folders: dict[str, Path] = {}
+        self._loaded: dict[tuple[str, Path], tuple[FunctionConfig, Callable[..., Any]]] = {}
 
     # -- lifecycle ----------------------------------------------------------------------------
     def __enter__(self) -> Sandbox:
         self.cloud.start()
         self._tmp = tempfile.TemporaryDirectory(prefix="tourlab-s3-")
         try:
+            self._patches.enter_context(_shared_clients())
             self.cloud.client("sns").create_topic(Name=TOPIC_NAME)
             self.cloud.client("ses").verify_email_identity(EmailAddress=SENDER_EMAIL)
             self._create_tables()
@@ -226,6 +232,7 @@ class Sandbox:
     def close(self) -> None:
         self._unhook()
         try:
+            self._patches.close()
             self.cloud.close()
         finally:
             if self._tmp is not None:
@@ -242,12 +249,39 @@ class Sandbox:
         """Run ``functions`` (default: all five) from ``folder``; each is loaded fresh on first invoke."""
         for name in functions or tuple(FUNCTIONS):
             module, _, env = FUNCTIONS[name]
+            self._keep_loaded(name)
             self.cloud.runtime.add(FunctionConfig(
                 name=name, role_arn=f"arn:aws:iam::{ACCOUNT}:role/{name}Role", handler=f"{module}.handler",
                 code_dir=folder, environment={**env, **(environment or {})}, timeout_s=30.0 if name != "TicketPurchaseHandler" else 10.0,
                 account=ACCOUNT, region=REGION,
             ))
             self.folders[name] = folder
+
+    def restore(self, folder: Path, *functions: str) -> None:
+        """Switch ``functions`` back to ``folder``, reusing the handlers loaded from it before (a warm
+        start: module state included) instead of loading the code again; as :meth:`use` otherwise."""
+        for name in functions or tuple(FUNCTIONS):
+            current = self.cloud.runtime.functions.get(name)
+            if current is not None and current.code_dir == folder and self.cloud.runtime.loaded_handler(name) is not None:
+                continue  # already running from that folder, warm
+            kept = self._loaded.get((name, folder))
+            if kept is None:
+                self.use(folder, name)
+                continue
+            self._keep_loaded(name)
+            config, handler = kept
+            self.cloud.runtime.add(config)
+            # LambdaRuntime has no public way to install an already loaded handler; this is the one
+            # place that reaches into it (lead: a ``LambdaRuntime.add(config, handler=...)`` would do).
+            self.cloud.runtime._handlers[name] = handler  # noqa: SLF001
+            self.folders[name] = folder
+
+    def _keep_loaded(self, name: str) -> None:
+        """Remember the function's current handler (if loaded cleanly) for :meth:`restore`."""
+        config = self.cloud.runtime.functions.get(name)
+        handler = self.cloud.runtime.loaded_handler(name)
+        if config is not None and handler is not None:
+            self._loaded[(name, config.code_dir)] = (config, handler)
 
     def staged(self, folder: Path, label: str, replace: Mapping[str, str] | None = None) -> Path:
         """A private copy of ``folder`` (see :func:`stage`), so that module caches never mix versions."""
@@ -273,8 +307,19 @@ class Sandbox:
         self._unhook()
         for name, items in self._snapshot.items():
             backends.table(ACCOUNT, REGION, name).items = copy.deepcopy(items)
-        self._add_gateway()
+        self._forget_charges()
         self.sent_baseline = self._sent_total()
+
+    def _forget_charges(self) -> None:
+        """Empty the gateway's idempotency store (what a fresh deployment of it would have), without
+        reloading its code: its handler module keeps the store in ``_answers``."""
+        for name in self._gateway_functions:
+            handler = self.cloud.runtime.loaded_handler(name)
+            answers = getattr(handler, "__globals__", {}).get("_answers") if handler is not None else None
+            if isinstance(answers, dict):
+                answers.clear()
+            elif handler is not None:  # a gateway without the store we know: start it afresh
+                self.cloud.runtime.add(self.cloud.runtime.functions[name])
 
     def _create_tables(self) -> None:
         dynamodb = self.cloud.client("dynamodb")
@@ -302,6 +347,7 @@ class Sandbox:
 
     def _add_gateway(self) -> None:
         vendor = json.loads((VENDOR / "account.json").read_text(encoding="utf-8"))
+        self._gateway_functions = tuple(vendor["functions"])
         for name, function in vendor["functions"].items():
             self.cloud.runtime.add(FunctionConfig(
                 name=name, role_arn=f"arn:aws:iam::{vendor['account']}:role/{function['role']}", handler=function["handler"],
@@ -317,8 +363,9 @@ class Sandbox:
             TableName=table, Key={k: {"S": v} for k, v in key.items()}, ConsistentRead=True).get("Item")
         return None if item is None else {k: self._deserializer.deserialize(v) for k, v in item.items()}
 
-    def _sent_total(self) -> float:
-        return float(self.cloud.client("ses").get_send_quota()["SentLast24Hours"])
+    def _sent_total(self) -> int:
+        """SES's ``SentLast24Hours``, read from moto (an API call here cost more than most cases)."""
+        return backends.ses_sent_count(ACCOUNT, REGION)
 
     def emails_sent(self) -> int:
         """Emails SES accepted since the last reset."""
@@ -363,6 +410,38 @@ def _clients_in(namespace: Mapping[str, Any]) -> Iterator[Any]:
         if client is not None and hasattr(client, "meta") and hasattr(client.meta, "events") and id(client) not in seen:
             seen.add(id(client))
             yield client
+
+
+_SHAREABLE = frozenset({"region_name"})
+
+
+@contextmanager
+def _shared_clients() -> Iterator[None]:
+    """While the sandbox is open, ``boto3.client(service)`` and ``boto3.resource(service)`` called with no
+    credentials or config hand out one object per (service, region), however many times the handler
+    modules are loaded.
+
+    Grading loads the same handler files dozens of times (one copy per mutant), and building a client
+    costs more than running most cases. Sharing is safe here: a client holds no identity (the offline
+    cloud reads the caller from :data:`stack.cloud.identity.current`, set per invocation) and the
+    sandbox's only hooks on clients (:meth:`Sandbox.before_write`) are removed by every reset. Calls that
+    pass credentials (PaymentProcessor's vendor-role client) or a ``Config`` are never shared.
+    """
+    made: dict[tuple[str, str, tuple[tuple[str, Any], ...]], Any] = {}
+    real = {"client": boto3.client, "resource": boto3.resource}
+
+    def shared(kind: str) -> Callable[..., Any]:
+        def build(service_name: str, *args: Any, **kwargs: Any) -> Any:
+            if args or not set(kwargs) <= _SHAREABLE:
+                return real[kind](service_name, *args, **kwargs)
+            key = (kind, service_name, tuple(sorted(kwargs.items())))
+            if key not in made:
+                made[key] = real[kind](service_name, **kwargs)
+            return made[key]
+        return build
+
+    with mock.patch.object(boto3, "client", shared("client")), mock.patch.object(boto3, "resource", shared("resource")):
+        yield
 
 
 @contextmanager
