@@ -11,6 +11,7 @@ it twice. Run state lives in ``config.stash``:
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Generator
 from pathlib import Path
@@ -63,6 +64,17 @@ def pytest_configure(config: pytest.Config) -> None:
     if labs and hasattr(config.option, "htmlpath"):
         config.option.htmlpath = config.option.htmlpath or str(html.default_report_path(labs, config.invocation_params.dir))
         config.option.self_contained_html = True
+    if labs:
+        gc.freeze()  # see pytest_collection_finish
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Move everything imported so far (pytest, the session's checks, boto3, moto: hundreds of
+    thousands of objects that live as long as the process) out of the garbage collector's sight, so
+    its full collections during grading and at the end of the run scan only what grading creates
+    (measured on session 3: about half a second of a 3-second run). Lab runs only."""
+    if session.config.stash[LABS_KEY]:
+        gc.freeze()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -7,23 +7,13 @@ below only reads its verdict. Words (titles, hints) live in ``catalogue.toml``.
 
 from __future__ import annotations
 
-import gc
-
-# Grading imports boto3, moto and the offline cloud on top of pytest: hundreds of thousands of objects
-# that live as long as the process. Freezing what exists before and after those imports keeps the
-# collector from scanning them again and again (each full collection during the imports re-scanned
-# all of them: about a tenth of a 3-second run). See also checks.session3.grading._compute.
-gc.freeze()
-
-from checks.check import CheckCode, Evidence, Result, check  # noqa: E402 - after the freeze, on purpose
-from checks.context import CheckContext  # noqa: E402
-from checks.session3 import casestudies as cs  # noqa: E402
-from checks.session3 import events as ev  # noqa: E402
-from checks.session3 import hidden  # noqa: E402
-from checks.session3.grading import verdicts  # noqa: E402
-from checks.session3.mutants import MUTANTS  # noqa: E402
-
-gc.freeze()
+from checks.check import CheckCode, Evidence, Result, check
+from checks.context import CheckContext
+from checks.session3 import casestudies as cs
+from checks.session3 import events as ev
+from checks.session3 import hidden
+from checks.session3.grading import verdicts
+from checks.session3.mutants import MUTANTS
 
 #: The first check of a run computes the verdicts of 3a-3c for all (one sandbox): seconds, not ten.
 TIMEOUT = 60.0

@@ -383,6 +383,10 @@ def load_handler(config: FunctionConfig) -> Callable[..., Any] | InitError:
         return InitError("Runtime.UserCodeSyntaxError", f"Syntax error in module '{config.module_name}': {exc.msg} ({path}, line {exc.lineno})", exc.lineno)
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         return InitError("Runtime.ImportModuleError", f"Unable to import module '{config.module_name}': {exc} ({path})")
+    # A sibling the handler imports (``ticketing_common``) must come from the handler's own folder,
+    # even when a module of that name is already loaded from elsewhere (the reference handlers, a
+    # test): set those aside for the import and put them back afterwards.
+    shadowed = {p.stem: sys.modules.pop(p.stem) for p in config.code_dir.glob("*.py") if p.stem in sys.modules}
     before = set(sys.modules)
     unique = f"_tourlab_fn_{config.name}_{uuid.uuid4().hex[:8]}"
     spec = importlib.util.spec_from_file_location(unique, path)
@@ -401,6 +405,7 @@ def load_handler(config: FunctionConfig) -> Callable[..., Any] | InitError:
             file = getattr(sys.modules[name], "__file__", None) or ""
             if file and Path(file).resolve().is_relative_to(config.code_dir.resolve()):
                 del sys.modules[name]
+        sys.modules.update(shadowed)
     function_name = config.handler.rsplit(".", 1)[-1]
     handler = getattr(module, function_name, None)
     if not callable(handler):
