@@ -29,7 +29,7 @@ from html import escape
 from pathlib import Path
 from typing import Any, TextIO
 
-from checks.isolation import Graded, Instructor, grade_one
+from checks.isolation import Graded, Instructor, WarmPool, grade_one
 from checks.lab import LabFileError
 from checks.report import html as html_report
 from checks.report.class_report import LearnerRow, render
@@ -132,8 +132,8 @@ def grade_class(submissions: Sequence[Submission], instructor: Instructor, out: 
     learners.mkdir(parents=True, exist_ok=True)
     jobs = jobs or os.cpu_count() or 1
     graded: list[Graded] = []
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(grade_one, s.path, s.learner, instructor, learners / s.learner / "report.html"): s
+    with WarmPool(instructor) as warm, ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(grade_one, s.path, s.learner, instructor, learners / s.learner / "report.html", warm=warm): s
                    for s in submissions}
         for future in as_completed(futures):
             submission = futures[future]

@@ -28,8 +28,11 @@ for learner handlers would make forgery impossible.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import hmac
+import importlib
 import json
 import os
 import sys
@@ -269,8 +272,12 @@ class Guard:
 
 
 def child_main() -> int:
-    """Read the spec, lock the process down, run pytest, leave without waiting for learner threads."""
-    spec = json.loads(sys.stdin.readline())
+    """Read the spec on stdin, then grade (a child started for one submission)."""
+    return _grade(json.loads(sys.stdin.readline()))
+
+
+def _grade(spec: dict[str, Any]) -> int:
+    """Lock the process down, run pytest, leave without waiting for learner threads."""
     key = bytes.fromhex(spec["key"])
     channel = open(spec["channel"], "a", encoding="utf-8", buffering=1)  # noqa: SIM115 - kept open to the end
 
@@ -279,7 +286,8 @@ def child_main() -> int:
         channel.flush()
 
     for path in reversed(spec.get("pythonpath", [])):
-        sys.path.insert(0, path)
+        if path not in sys.path:
+            sys.path.insert(0, path)
     import checks.items  # noqa: F401 - the guard's imports happen before any learner code
     import checks.plugin  # noqa: F401
 
@@ -298,5 +306,52 @@ def child_main() -> int:
     os._exit(code)  # a learner's non-daemon thread must not keep the process alive
 
 
+def warm_main() -> int:
+    """A warm parent for class grading: import the grader once, fork one child per submission.
+
+    Starting ``python -I`` and importing pytest, the plugin, the session's checks, boto3 and moto
+    cost a second or more per submission; a fork of this process starts with all of it loaded, and
+    is still a separate process per submission (what a learner's code does to it dies with it; the
+    audit hook is added in the child, after the fork, exactly as in :func:`child_main`).
+    Protocol (JSON lines): first line ``{"modules": [...], "pythonpath": [...]}`` to preload; then one
+    request per submission ``{"spec", "cwd", "env", "stdout", "stderr"}``; this process answers
+    ``{"pid": N}`` when the child is started and ``{"pid": N, "exit": code}`` when it has ended.
+    """
+    preload = json.loads(sys.stdin.readline())
+    for path in reversed(preload.get("pythonpath", [])):
+        sys.path.insert(0, path)
+    for name in preload.get("modules", []):
+        with contextlib.suppress(ImportError):  # preloading only saves time; a child imports what it needs
+            importlib.import_module(name)
+    if "stack.cloud.offline" in sys.modules:
+        sys.modules["stack.cloud.offline"].preload_models()
+    gc.freeze()  # what is loaded now is shared with every child: keep the collector (and copy-on-write) off it
+    for line in sys.stdin:
+        request = json.loads(line)
+        pid = os.fork()
+        if pid == 0:  # the child: its own session, files, environment; never returns
+            try:
+                os.setsid()
+                _reopen(0, os.devnull, os.O_RDONLY)
+                _reopen(1, request["stdout"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+                _reopen(2, request["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+                os.chdir(request["cwd"])
+                os.environ.clear()
+                os.environ.update(request["env"])
+                _grade(request["spec"])
+            finally:
+                os._exit(3)
+        print(json.dumps({"pid": pid}), flush=True)
+        _, status = os.waitpid(pid, 0)
+        print(json.dumps({"pid": pid, "exit": os.waitstatus_to_exitcode(status)}), flush=True)
+    return 0
+
+
+def _reopen(fd: int, path: str, flags: int) -> None:
+    target = os.open(path, flags, 0o600)
+    os.dup2(target, fd)
+    os.close(target)
+
+
 if __name__ == "__main__":
-    child_main()
+    warm_main() if sys.argv[1:] == ["--warm"] else child_main()

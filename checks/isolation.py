@@ -21,15 +21,18 @@ self-tests to load a fake session) exist only in this API and the grading comman
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import json
 import os
 import secrets
+import select
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import tomllib
 import zipfile
@@ -237,7 +240,93 @@ def child_env(scratch: Path) -> dict[str, str]:
             "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0", "NO_COLOR": "1"}
 
 
-def run_child(workspace: Workspace, instructor: Instructor, html: Path | None) -> ChildRun:
+#: What a warm parent imports once (the session's checks module is added per session).
+_PRELOAD = ("checks.items", "checks.plugin", "pytest_html.plugin", "stack.deploy",
+            "moto.sqs.responses", "moto.sns.responses", "moto.dynamodb.responses", "moto.kms.responses",
+            "moto.iam.responses", "moto.logs.responses", "moto.cloudwatch.responses", "moto.sts.responses",
+            "moto.ses.responses")
+
+
+class WarmParent:
+    """A warm grader process (:func:`checks.guard.warm_main`) that forks one child per submission.
+
+    One per worker thread of a class grading run: it is started once, with the same interpreter
+    flags and clean environment as a cold child, and saves every submission the start-up and the
+    imports. Any trouble with it and :func:`run_child` falls back to a cold child.
+    """
+
+    def __init__(self, instructor: Instructor, scratch: Path) -> None:
+        scratch.mkdir(parents=True, exist_ok=True)
+        self.process = subprocess.Popen([instructor.python, "-I", "-m", "checks.guard", "--warm"], cwd=scratch,
+                                        env=child_env(scratch), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=subprocess.DEVNULL, start_new_session=True)
+        self._buffer = b""
+        modules = [*_PRELOAD, f"checks.session{instructor.session}", *instructor.plugins]
+        self.send({"modules": modules, "pythonpath": list(instructor.pythonpath)})
+
+    def send(self, payload: dict[str, Any]) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write((json.dumps(payload) + "\n").encode())
+        self.process.stdin.flush()
+
+    def read(self, timeout: float) -> dict[str, Any]:
+        """The next JSON line from the warm parent; TimeoutError if none comes in ``timeout`` seconds."""
+        assert self.process.stdout is not None
+        deadline = time.monotonic() + timeout
+        fd = self.process.stdout.fileno()
+        while b"\n" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise TimeoutError("no answer from the warm grader")
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                raise EOFError("the warm grader has gone")
+            self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return json.loads(line)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            if self.process.stdin is not None:
+                self.process.stdin.close()
+        _kill_group(self.process)
+
+
+class WarmPool:
+    """Warm parents by worker thread, for the length of a ``with`` block (a class grading run)."""
+
+    def __init__(self, instructor: Instructor) -> None:
+        self.instructor = instructor
+        self._local = threading.local()
+        self._all: list[WarmParent] = []
+        self._lock = threading.Lock()
+        self._scratch = Path(tempfile.mkdtemp(prefix="tourlab-warm-")).resolve()
+
+    def parent(self) -> WarmParent:
+        warm = getattr(self._local, "warm", None)
+        if warm is None or warm.process.poll() is not None:
+            warm = WarmParent(self.instructor, self._scratch / str(threading.get_ident()))
+            self._local.warm = warm
+            with self._lock:
+                self._all.append(warm)
+        return warm
+
+    def discard(self) -> None:
+        warm = getattr(self._local, "warm", None)
+        if warm is not None:
+            warm.close()
+            self._local.warm = None
+
+    def __enter__(self) -> WarmPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for warm in self._all:
+            warm.close()
+        shutil.rmtree(self._scratch, ignore_errors=True)
+
+
+def run_child(workspace: Workspace, instructor: Instructor, html: Path | None, warm: WarmPool | None = None) -> ChildRun:
     private, scratch = workspace.root / "private", workspace.root / "scratch"
     private.mkdir(exist_ok=True)
     scratch.mkdir(exist_ok=True)
@@ -254,6 +343,23 @@ def run_child(workspace: Workspace, instructor: Instructor, html: Path | None) -
             "writable": [str(workspace.lab), str(scratch)], "private": [str(private)],
             "pythonpath": list(instructor.pythonpath), "notes": list(workspace.notes)}
     started = time.monotonic()
+    outcome = _run_warm(warm, spec, workspace, scratch, private, instructor) if warm is not None else None
+    if outcome is None:
+        outcome = _run_cold(spec, workspace, scratch, private, instructor)
+    timed_out, returncode = outcome
+    lines, forged = [], 0
+    for line in channel.read_text(encoding="utf-8", errors="replace").splitlines():
+        payload = verify(key, line)
+        if payload is None:
+            forged += 1
+        else:
+            lines.append(payload)
+    tail = (private / "stderr.txt").read_text(errors="replace")[-2000:] if (private / "stderr.txt").exists() else ""
+    return ChildRun(tuple(lines), forged, timed_out, returncode, tail, time.monotonic() - started)
+
+
+def _run_cold(spec: dict[str, Any], workspace: Workspace, scratch: Path, private: Path, instructor: Instructor) -> tuple[bool, int | None]:
+    """A fresh ``python -I -m checks.guard`` for this submission; (timed out?, exit code)."""
     with (private / "stdout.txt").open("wb") as out, (private / "stderr.txt").open("wb") as err:
         child = subprocess.Popen(child_command(instructor), cwd=workspace.lab, env=child_env(scratch),
                                  stdin=subprocess.PIPE, stdout=out, stderr=err, start_new_session=True)
@@ -269,16 +375,33 @@ def run_child(workspace: Workspace, instructor: Instructor, html: Path | None) -
         except subprocess.TimeoutExpired:
             timed_out = True
         _kill_group(child)
-    lines, forged = [], 0
-    for line in channel.read_text(encoding="utf-8", errors="replace").splitlines():
-        payload = verify(key, line)
-        if payload is None:
-            forged += 1
-        else:
-            lines.append(payload)
-    tail = (private / "stderr.txt").read_text(errors="replace")[-2000:]
-    return ChildRun(tuple(lines), forged, timed_out, None if timed_out else child.returncode, tail,
-                    time.monotonic() - started)
+    return timed_out, None if timed_out else child.returncode
+
+
+def _run_warm(warm: WarmPool, spec: dict[str, Any], workspace: Workspace, scratch: Path, private: Path,
+              instructor: Instructor) -> tuple[bool, int | None] | None:
+    """The same child forked from a warm parent; None when the warm parent failed (go cold)."""
+    parent = warm.parent()
+    try:
+        parent.send({"spec": spec, "cwd": str(workspace.lab), "env": child_env(scratch),
+                     "stdout": str(private / "stdout.txt"), "stderr": str(private / "stderr.txt")})
+        pid = parent.read(timeout=60)["pid"]
+    except (OSError, EOFError, TimeoutError, ValueError, KeyError):
+        warm.discard()
+        return None
+    try:
+        return False, parent.read(timeout=instructor.time_limit)["exit"]
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
+        try:
+            parent.read(timeout=30)
+        except (OSError, EOFError, TimeoutError, ValueError):
+            warm.discard()
+        return True, None
+    except (OSError, EOFError, ValueError, KeyError):
+        warm.discard()
+        return False, None
 
 
 def _kill_group(child: subprocess.Popen[bytes]) -> None:
@@ -371,12 +494,12 @@ def _last_line(text: str) -> str:
 
 
 def grade_one(submission: Path, learner: str, instructor: Instructor, html: Path | None = None,
-              workdir: Path | None = None) -> Graded:
+              workdir: Path | None = None, warm: WarmPool | None = None) -> Graded:
     """Prepare, run, collect: the whole life of one submission. Never raises for a submission's content."""
     root = Path(tempfile.mkdtemp(prefix="tourlab-grade-", dir=workdir)).resolve()
     try:
         workspace = prepare(submission, instructor, root)
-        run = run_child(workspace, instructor, html)
+        run = run_child(workspace, instructor, html, warm)
         graded = collect(learner, run, instructor, workspace.notes)
         trustworthy = graded.status == "ok" and not run.forged and html is not None and html.is_file()
         return replace(graded, child_report=html if trustworthy else None)

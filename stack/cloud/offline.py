@@ -51,6 +51,24 @@ def _models() -> Loader:
     return create_loader()
 
 
+#: The services the offline system calls (their models are worth parsing ahead, see preload_models).
+SERVICES = ("sqs", "sns", "dynamodb", "kms", "iam", "logs", "cloudwatch", "sts", "ses", "lambda")
+
+
+def preload_models() -> None:
+    """Parse the service models and endpoint rules of :data:`SERVICES` into the shared loader now.
+
+    For a process that forks graders (:func:`checks.guard.warm_main`): every child then starts with
+    them parsed instead of parsing them again (tens of milliseconds per service).
+    """
+    loader = _models()
+    loader.load_data("endpoints")
+    loader.load_data("partitions")
+    for service in SERVICES:
+        for kind in ("service-2", "endpoint-rule-set-1"):
+            loader.load_service_model(service, kind)
+
+
 def _session() -> botocore.session.Session:
     """A fresh botocore session (so it carries the interceptor's hooks) sharing the parsed models."""
     session = botocore.session.get_session()
