@@ -56,7 +56,7 @@ def _string(value: Any, path: str, example: str) -> str:
 
 
 def check_purchase(purchase: Any, path: str) -> None:
-    """The purchase message of design.md: the fields every handler reads, with their JSON types."""
+    """The purchase message (as in the sample purchases): the fields every handler reads, with their JSON types."""
     if not isinstance(purchase, dict):
         raise _fail(path, f"must be a purchase object (got {type(purchase).__name__})")
     for key in ("orderId", "fanId", "concertId"):

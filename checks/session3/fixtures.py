@@ -48,6 +48,11 @@ class Lambdas:
         """How many emails SES accepted during this test."""
         return self._sandbox.emails_sent()
 
+    def fail_next_sms(self, function: str = "FanNotifier") -> None:
+        """Simulate a short SNS outage: ``function``'s next SMS (``sns.publish``) fails once with
+        ``Throttled``; the one after goes through."""
+        self._sandbox.fail_next_call(function, "sns", "Publish", "Throttled", "Rate exceeded")
+
 
 class Tables:
     """Read and write the three tables (items come back with ``Decimal`` numbers, as boto3 gives them)."""

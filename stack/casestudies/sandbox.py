@@ -33,6 +33,7 @@ from unittest import mock
 
 import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
 
 from stack import seed as seed_data
 from stack.cloud import backends
@@ -393,6 +394,28 @@ class Sandbox:
         for client in _clients_in(self.handler_module_globals(function)):
             for operation in ("PutItem", "UpdateItem", "TransactWriteItems", "BatchWriteItem"):
                 event = f"before-parameter-build.dynamodb.{operation}"
+                client.meta.events.register(event, hook)
+                self._hooks.append((client, event, hook))
+
+    def fail_next_call(self, function: str, service: str, operation: str, code: str, message: str) -> None:
+        """Make ``function``'s next ``service`` ``operation`` call fail once with ``code`` (a transient
+        outage: the call after it goes through again).
+
+        Hooks the clients the loaded handler module holds, as :meth:`before_write` does; the hook
+        raises the :class:`~botocore.exceptions.ClientError` botocore would, before the request is
+        sent. Removed by :meth:`reset`.
+        """
+        self.init_error(function)
+        fired: list[bool] = []
+
+        def hook(**_: Any) -> None:
+            if not fired:
+                fired.append(True)
+                raise ClientError({"Error": {"Code": code, "Message": message}}, operation)
+
+        for client in _clients_in(self.handler_module_globals(function)):
+            if client.meta.service_model.service_name == service:
+                event = f"before-call.{service}.{operation}"
                 client.meta.events.register(event, hook)
                 self._hooks.append((client, event, hook))
 

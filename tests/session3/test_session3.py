@@ -59,6 +59,12 @@ def test_starter_fails_exactly_the_pinned_checks() -> None:
     assert 0.20 <= _score(results) <= 0.40, _score(results)
 
 
+def test_starter_messages_explain_what_went_wrong() -> None:
+    results = graded("labs")
+    inexact = results["S3.handlers.payment-decimal-discount"].message
+    assert "Inexact" in inexact and "boto3's DynamoDB serializer refuses a Decimal that is not exact" in inexact, inexact
+
+
 def test_starter_tests_pass_on_the_reference_and_kill_a_few_mutants() -> None:
     verdicts = _graded("labs")[1]
     assert verdicts.mutation is not None and all(o.passed for o in verdicts.mutation.reference.values())

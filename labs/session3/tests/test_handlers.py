@@ -6,7 +6,7 @@ of your tests fails on it. A test that asserts nothing kills nothing.
 
 Fixtures: ``lambdas`` (invoke a function), ``events`` (build events from the sample purchases),
 ``tables`` (read and write the tables); see the lab README. Run them yourself with:
-    pytest tests/test_handlers.py -p no:checks.plugin
+    pytest -p no:checks.plugin tests/test_handlers.py   (from the lab folder)
 """
 
 from checks.session3.fixtures import events, lambdas, tables  # noqa: F401 - pytest fixtures

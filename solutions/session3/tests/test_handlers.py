@@ -1,7 +1,8 @@
 """My tests for the four consumer handlers (exercise 3c).
 
 The grader runs these on the reference handlers (they must pass) and on its mutants (each should
-fail on at least one). Run them yourself with: pytest tests/test_handlers.py -p no:checks.plugin
+fail on at least one). Run them yourself, from the lab folder, with:
+    pytest -p no:checks.plugin tests/test_handlers.py
 """
 
 from decimal import Decimal
