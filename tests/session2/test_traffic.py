@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import socket
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -14,24 +13,6 @@ import pytest
 
 from stack.simulate import traffic
 from stack.simulate.traffic import OPT_IN, Profile, Summary, generate, main
-
-
-@pytest.fixture
-def socket_guard(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """Record (and refuse) every connection attempt that is not to loopback."""
-    attempts: list[Any] = []
-    real_connect = socket.socket.connect
-
-    def guarded(self: socket.socket, address: Any) -> Any:
-        host = address[0] if isinstance(address, tuple) else address
-        if host not in ("127.0.0.1", "::1", "localhost") and not str(host).startswith("/"):
-            attempts.append(address)
-            raise ConnectionRefusedError(f"socket guard: no network ({address})")
-        return real_connect(self, address)
-
-    monkeypatch.setattr(socket.socket, "connect", guarded)
-    monkeypatch.setattr(socket, "create_connection", lambda address, *a, **k: guarded(socket.socket(), address))
-    return attempts
 
 
 def test_default_run_is_offline_prints_progress_and_a_summary(monkeypatch, tmp_path, socket_guard, capsys) -> None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
-from typing import Any
 
 import pytest
 
@@ -18,24 +16,6 @@ REAL_LOOKING = {
     "AWS_ENDPOINT_URL": "https://sqs.us-east-1.amazonaws.com",
     "AWS_ENDPOINT_URL_SQS": "https://sqs.us-east-1.amazonaws.com",
 }
-
-
-@pytest.fixture
-def socket_guard(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """Record (and refuse) every connection attempt that is not to loopback."""
-    attempts: list[Any] = []
-    real_connect = socket.socket.connect
-
-    def guarded(self: socket.socket, address: Any) -> Any:
-        host = address[0] if isinstance(address, tuple) else address
-        if host not in ("127.0.0.1", "::1", "localhost") and not str(host).startswith("/"):
-            attempts.append(address)
-            raise ConnectionRefusedError(f"socket guard: no network in offline runs ({address})")
-        return real_connect(self, address)
-
-    monkeypatch.setattr(socket.socket, "connect", guarded)
-    monkeypatch.setattr(socket, "create_connection", lambda address, *a, **k: guarded(socket.socket(), address))
-    return attempts
 
 
 def test_no_real_endpoint_is_contacted_with_real_credentials_in_the_shell(monkeypatch, socket_guard, system, purchases):
