@@ -39,3 +39,8 @@ def test_a_traffic_toml_whose_sections_are_not_tables_gets_a_file_message(soluti
         with pytest.raises(LabFileError) as caught:
             c.code.run(ctx)
         assert str(caught.value).startswith("traffic.toml") and "must be a table" in str(caught.value)
+
+
+def test_investigate_script_is_the_same_in_the_lab_and_the_solution():
+    """investigate.py is a tool, not an answer: the learner's copy and the solution's must not drift."""
+    assert (ROOT / "labs/session2/investigate.py").read_bytes() == (ROOT / "solutions/session2/investigate.py").read_bytes()

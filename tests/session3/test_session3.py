@@ -97,3 +97,12 @@ def test_each_mutant_applies_once_and_changes_the_code(mutant) -> None:  # noqa:
 def test_at_least_fifteen_mutants_over_every_bug_class() -> None:
     assert len(MUTANTS) >= 15
     assert {m.bug_class for m in MUTANTS} >= {"discount", "payment-status", "batch-failures", "notifier", "awards", "overbooking"}
+
+
+def test_solution_handlers_are_the_reference_handlers():
+    """solutions/session3/handlers is the learner-facing copy of stack/handlers: they must not drift
+    (the copy exists because a lab folder holds every file it grades)."""
+    root = Path(__file__).resolve().parents[2]
+    solution = root / "solutions" / "session3" / "handlers"
+    for copy in sorted(solution.glob("*.py")):
+        assert copy.read_bytes() == (root / "stack" / "handlers" / copy.name).read_bytes(), copy.name
