@@ -23,30 +23,21 @@ REAL_LOOKING = {"AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE", "AWS_SECRET_ACCESS_
 
 
 @pytest.fixture
-def socket_guard(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """Record (and refuse) every connection that is not to loopback, and every DNS look-up."""
-    attempts: list[Any] = []
-    real_connect = socket.socket.connect
-
-    def guarded(self: socket.socket, address: Any) -> Any:
-        host = address[0] if isinstance(address, tuple) else address
-        if host not in ("127.0.0.1", "::1", "localhost") and not str(host).startswith("/"):
-            attempts.append(address)
-            raise ConnectionRefusedError(f"socket guard: {address}")
-        return real_connect(self, address)
+def socket_guard(socket_guard: list[Any], monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The shared loopback-only guard (tests/conftest.py), plus every DNS look-up refused and recorded,
+    with real-looking AWS settings in the environment."""
 
     def no_dns(host: Any, *args: Any, **kwargs: Any) -> Any:
         if host not in ("127.0.0.1", "::1", "localhost"):
-            attempts.append(host)
+            socket_guard.append(host)
             raise socket.gaierror(f"socket guard: no DNS for {host}")
         return real_getaddrinfo(host, *args, **kwargs)
 
     real_getaddrinfo = socket.getaddrinfo
-    monkeypatch.setattr(socket.socket, "connect", guarded)
     monkeypatch.setattr(socket, "getaddrinfo", no_dns)
     for name, value in REAL_LOOKING.items():
         monkeypatch.setenv(name, value)
-    return attempts
+    return socket_guard
 
 
 @pytest.mark.parametrize("argv", [
