@@ -3,7 +3,7 @@
 Rows, measured in this run on this machine:
 
 - the floor: ``import boto3, moto`` in a fresh interpreter (wall and CPU);
-- per session: ``pytest solutions/sessionN`` on a private copy (summary, HTML report), wall and CPU,
+- per session (and the extension): ``pytest solutions/sessionN`` on a private copy (summary, HTML report), wall and CPU,
   each as a ratio to the floor (target <= 10x);
 - class grading: N generated submissions of session 1 (half starter, half solution) graded like
   ``python -m checks.grade`` on all cores (target: 100 in <= 180 s on 2 cores; ``--quick``: 10);
@@ -55,8 +55,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         floor = median_pair([child([sys.executable, "-c", FLOOR], ROOT) for _ in range(repeat)])
         rows.append(("import boto3, moto (floor)", f"{floor[0]:.2f} s", f"{floor[1]:.2f} s", "1.0x / 1.0x"))
-        for session in (1, 2, 3):
-            source = ROOT / "solutions" / f"session{session}"
+        for session in (1, 2, 3, "extension"):
+            source = ROOT / "solutions" / (f"session{session}" if isinstance(session, int) else session)
             if not (source / "lab.toml").is_file():
                 continue
             lab = Path(shutil.copytree(source, Path(tmp) / f"s{session}", ignore=shutil.ignore_patterns("reports", ".tourlab-state.json")))

@@ -13,11 +13,12 @@ check whose message names the file and line, never a traceback.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from checks.context import CheckContext
+    from checks.lab import SessionId
 
 Visibility = Literal["visible", "hidden", "after_due_date", "after_published"]
 EvidenceKind = Literal["text", "json", "html"]
@@ -152,15 +153,18 @@ class Session:
     """Everything the grader needs for one session number.
 
     ``enforcement`` is the terminal header line saying what the offline cloud enforces and what it only
-    simulates, so that no security setting silently does nothing.
+    simulates, so that no security setting silently does nothing. ``background``: memo key -> the
+    slow computation behind it, which a run may start early in a forked child (:mod:`checks.background`).
     """
 
-    number: int
+    number: SessionId
     enforcement: str
     checks: tuple[Check, ...]
+    background: Mapping[str, Callable[[Any], Any]] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, number: int, enforcement: str, code: Sequence[CheckCode], words: Mapping[str, Words]) -> Session:
+    def build(cls, number: SessionId, enforcement: str, code: Sequence[CheckCode], words: Mapping[str, Words],
+              background: Mapping[str, Callable[[Any], Any]] | None = None) -> Session:
         """Join code and words; an id without words, or words without code, is an error (fail loudly)."""
         ids = [c.id for c in code]
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
@@ -173,7 +177,7 @@ class Session:
         ]
         if problems:
             raise ValueError(f"session {number}: " + "; ".join(problems))
-        return cls(number, enforcement, tuple(Check(c, words[c.id]) for c in code))
+        return cls(number, enforcement, tuple(Check(c, words[c.id]) for c in code), dict(background or {}))
 
     def for_exercise(self, exercise: str) -> tuple[Check, ...]:
         return tuple(c for c in self.checks if c.code.exercise == exercise)

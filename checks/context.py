@@ -7,11 +7,12 @@ file:line message while checks that do not need it run normally.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from checks import background
 from checks.lab import LabFileError, Manifest, parse, read_text
 
 T = TypeVar("T")
@@ -25,6 +26,7 @@ class CheckContext:
     manifest: Manifest
     _parsed: dict[str, Any | LabFileError] = field(default_factory=dict, repr=False, compare=False)
     _memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    _background: dict[str, background.Job] = field(default_factory=dict, repr=False, compare=False)
 
     def data(self, relpath: str) -> Any:
         """The parsed content of a JSON/YAML/TOML file; raises :class:`LabFileError` with file:line."""
@@ -50,10 +52,36 @@ class CheckContext:
         """
         if key not in self._memo:
             try:
-                self._memo[key] = compute(self)
+                self._memo[key] = self._from_background(key, compute)
             except LabFileError as exc:
                 self._memo[key] = exc
         value = self._memo[key]
         if isinstance(value, LabFileError):
             raise LabFileError(value.path, value.problem, value.line, value.column)
         return value
+
+    def start_background(self, work: Mapping[str, Callable[[CheckContext], Any]]) -> None:
+        """Start computing ``work`` (memo key -> compute) in forked children, for :meth:`memo` to read."""
+        for key, compute in work.items():
+            if key not in self._memo and key not in self._background:
+                self._background[key] = background.Job.start(lambda compute=compute: compute(self))
+
+    def in_background(self, key: str) -> bool:
+        """True while a forked child computes ``key`` (a caller may then split its work to match)."""
+        return key in self._background
+
+    def cancel_background(self) -> None:
+        """Stop the children whose values no check asked for (``-k`` left their checks out)."""
+        while self._background:
+            self._background.popitem()[1].cancel()
+
+    def _from_background(self, key: str, compute: Callable[[CheckContext], T]) -> T:
+        job = self._background.get(key)  # left in place while read, so a cancel can still stop it
+        if job is not None:
+            try:
+                return job.result()
+            except background.Unavailable:
+                pass  # compute it here: a learner's error then surfaces with its own message
+            finally:
+                self._background.pop(key, None)
+        return compute(self)

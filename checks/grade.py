@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from checks.isolation import Graded, Instructor, WarmPool, grade_one
-from checks.lab import LabFileError
+from checks.lab import LabFileError, parse_session
 from checks.report import html as html_report
 from checks.report.class_report import LearnerRow, render
 from checks.report.results_json import results
@@ -155,7 +155,8 @@ def grade_class(submissions: Sequence[Submission], instructor: Instructor, out: 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m checks.grade", description="Grade a class of lab submissions.")
     p.add_argument("submissions", type=Path, help="folder with one sub-folder or .zip per learner")
-    p.add_argument("--session", type=int, required=True, help="the session number the submissions are graded as")
+    p.add_argument("--session", type=parse_session, required=True,
+                   help="the session the submissions are graded as: a number, or extension")
     p.add_argument("--out", type=Path, required=True, help="output folder (created)")
     p.add_argument("--starter", type=Path, help="the instructor's lab folder (default: the installed labs/ one)")
     p.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: the cores)")

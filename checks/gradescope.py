@@ -30,6 +30,7 @@ from typing import Any
 
 from checks.grade import learner_results
 from checks.isolation import Instructor, grade_one
+from checks.lab import SessionId, parse_session
 
 ROOT_ENV = "TOURLAB_AUTOGRADER_ROOT"
 CONFIG = "tourlab-autograder.json"
@@ -65,7 +66,7 @@ cd "$ROOT/source" && exec "$PY" -m checks.gradescope run
 """
 
 
-def build(out: Path, session: int, *, starter: Path | None = None, time_limit: float = 600.0,
+def build(out: Path, session: SessionId, *, starter: Path | None = None, time_limit: float = 600.0,
           plugins: Sequence[str] = (), pythonpath: Sequence[str] = (), source: Path = PROJECT) -> Path:
     """Write ``autograder.zip``; ``starter`` (default: the installed lab of ``session``) is bundled if given."""
     config: dict[str, Any] = {"session": session, "time_limit": time_limit, "plugins": list(plugins),
@@ -119,7 +120,7 @@ def run(root: Path | None = None) -> dict[str, Any]:
         config = json.loads((root / "source" / CONFIG).read_text())
         starter = root / "source" / config["starter"] if config.get("starter") else None
         instructor = Instructor.for_session(
-            int(config["session"]), starter, time_limit=float(config.get("time_limit", 600)),
+            parse_session(str(config["session"])), starter, time_limit=float(config.get("time_limit", 600)),
             plugins=tuple(config.get("plugins", ())), pythonpath=tuple(config.get("pythonpath", ())))
         graded = grade_one(root / "submission", "submission", instructor, html=None)
         data = learner_results(graded)
@@ -135,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m checks.gradescope", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     b = commands.add_parser("build", help="write autograder.zip for one session")
-    b.add_argument("--session", type=int, required=True)
+    b.add_argument("--session", type=parse_session, required=True, help="a session number, or extension")
     b.add_argument("--out", type=Path, default=Path("autograder.zip"))
     b.add_argument("--starter", type=Path, help="bundle this lab folder as the instructor's (default: installed labs/)")
     b.add_argument("--time-limit", type=float, default=600.0, help="seconds per submission (default: 600)")

@@ -42,8 +42,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from checks.guard import verify
-from checks.lab import MANIFEST, REPORTS_DIR, STATE_FILE, LabFileError, Manifest, installed_lab, read_manifest
+from checks.lab import MANIFEST, REPORTS_DIR, STATE_FILE, LabFileError, Manifest, SessionId, installed_lab, read_manifest
 from checks.record import CheckRecord
+from checks.sessions import package_name
 
 #: Learner code the offline runtime imports, allowed in every lab besides the exercises' files.
 HANDLER_PATTERNS = ("handlers/*.py", "handlers/**/*.py")
@@ -61,7 +62,7 @@ _INI = "[pytest]\naddopts =\npython_files = __tourlab_collects_no_test_files__\n
 class Instructor:
     """How a session is graded; built by the instructor's command, never from a submission."""
 
-    session: int
+    session: SessionId
     starter: Path  # the instructor's lab folder for the session (lab.toml and read-only files)
     time_limit: float = 300.0  # seconds for one submission's whole process
     plugins: tuple[str, ...] = ()  # extra pytest plugin modules (self-tests: a fake session)
@@ -70,7 +71,7 @@ class Instructor:
     python: str = sys.executable
 
     @classmethod
-    def for_session(cls, session: int, starter: Path | None = None, **kwargs: Any) -> Instructor:
+    def for_session(cls, session: SessionId, starter: Path | None = None, **kwargs: Any) -> Instructor:
         lab = (starter or installed_lab("labs", session)).resolve()
         manifest = read_manifest(lab)
         if manifest.session != session:
@@ -261,7 +262,7 @@ class WarmParent:
                                         env=child_env(scratch), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         stderr=subprocess.DEVNULL, start_new_session=True)
         self._buffer = b""
-        modules = [*_PRELOAD, f"checks.session{instructor.session}", *instructor.plugins]
+        modules = [*_PRELOAD, package_name(instructor.session), *instructor.plugins]
         self.send({"modules": modules, "pythonpath": list(instructor.pythonpath)})
 
     def send(self, payload: dict[str, Any]) -> None:

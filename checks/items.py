@@ -7,12 +7,14 @@ message, never as a traceback of our code.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from checks import background, quick_exit
 from checks.check import Check, Session
 from checks.context import CheckContext
 from checks.lab import Exercise, LabFileError, Manifest, read_manifest
@@ -23,6 +25,9 @@ from checks.sessions import UnknownSession, resolver
 
 #: The record a check item produced in its call phase, picked up when the report is made.
 RECORD_KEY = pytest.StashKey[CheckRecord]()
+#: Lab contexts whose background work has started, by lab folder: collection reuses them, and the end
+#: of the run stops the children nobody waited for.
+CONTEXTS_KEY = pytest.StashKey[dict[Path, CheckContext]]()
 
 
 class LabProblem(Exception):
@@ -74,13 +79,50 @@ class LabFolder(pytest.Directory):
     def collect(self) -> Iterator[pytest.Item]:
         try:
             manifest = read_manifest(self.path)
-            planned = plan(manifest, resolver(self.config)(manifest.session))
+            session = resolver(self.config)(manifest.session)
+            planned = plan(manifest, session)
         except (LabFileError, UnknownSession, LabProblem) as exc:
             yield LabProblemItem.from_parent(self, name="lab.toml", problem=str(exc))
             return
-        ctx = CheckContext(self.path, manifest)
+        ctx = lab_context(self.config, self.path, manifest, session)
         for placed in planned:
             yield CheckItem.from_parent(self, name=placed.check.id, planned=placed, ctx=ctx)
+
+
+def lab_context(config: pytest.Config, lab: Path, manifest: Manifest, session: Session) -> CheckContext:
+    """The lab's one context: the one whose background work started early, else a new one, with
+    its session's background work started now if this run may fork."""
+    contexts = config.stash.setdefault(CONTEXTS_KEY, {})
+    if lab.resolve() in contexts:
+        return contexts[lab.resolve()]
+    ctx = CheckContext(lab, manifest)
+    if session.background and _may_fork(config):
+        ctx.start_background(session.background)
+        contexts[lab.resolve()] = ctx
+    return ctx
+
+
+def start_early(config: pytest.Config, labs: Iterable[Path]) -> None:
+    """Start the background work of ``labs`` before pytest has even configured itself: the forked
+    child imports the cloud while this process finishes starting up. A lab that cannot be read is
+    left to collection, which reports it."""
+    if not _may_fork(config):
+        return
+    for lab in labs:
+        try:
+            manifest = read_manifest(lab)
+            lab_context(config, lab, manifest, resolver(config)(manifest.session))
+        except (LabFileError, UnknownSession):
+            continue
+
+
+def _may_fork(config: pytest.Config) -> bool:
+    """Background children only for a run that owns its process and will run checks."""
+    def given(option: str) -> bool:  # early (load_initial_conftests), only the known args are parsed
+        return bool(getattr(config.option, option, False) or getattr(config.known_args_namespace, option, False))
+
+    return (not given("collectonly") and not given("tourlab_in_process") and not hasattr(config, "workerinput") and background.can_fork()
+            and quick_exit.started_from_command_line(config.invocation_params.args))
 
 
 class CheckItem(pytest.Item):

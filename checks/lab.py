@@ -2,7 +2,7 @@
 
 A folder is a lab when it holds ``lab.toml``::
 
-    session = 1
+    session = 1                                  # a session number, or a named session: "extension"
     title = "Permissions and encryption"
 
     [[exercises]]
@@ -31,6 +31,11 @@ STATE_FILE = ".tourlab-state.json"
 REPORTS_DIR = "reports"
 #: Largest learner file the grader reads. Lab files are a few KB; class grading caps submissions at 2 MB.
 MAX_FILE_BYTES = 1_000_000
+#: The labs that are not one of the numbered hours (``session = "extension"`` loads ``checks.extension``).
+NAMED_SESSIONS = ("extension",)
+
+#: A session as lab.toml names it: a positive number, or one of :data:`NAMED_SESSIONS`.
+SessionId = int | str
 
 
 class LabFileError(Exception):
@@ -52,7 +57,7 @@ class Exercise:
 
 @dataclass(frozen=True)
 class Manifest:
-    session: int
+    session: SessionId
     title: str
     exercises: tuple[Exercise, ...]
 
@@ -68,8 +73,9 @@ def read_manifest(lab: Path) -> Manifest:
     """Parse and validate ``lab/lab.toml``; every problem is a :class:`LabFileError`."""
     data = parse(lab, MANIFEST)
     session, title, exercises = data.get("session"), data.get("title"), data.get("exercises")
-    if not isinstance(session, int) or isinstance(session, bool) or session < 1:
-        raise LabFileError(MANIFEST, "`session` must be a positive whole number")
+    if not is_session_id(session):
+        named = " or ".join(f'"{n}"' for n in NAMED_SESSIONS)
+        raise LabFileError(MANIFEST, f"`session` must be a positive whole number or {named}")
     if not isinstance(title, str) or not title.strip():
         raise LabFileError(MANIFEST, "`title` must be a non-empty string")
     if not isinstance(exercises, list) or not exercises:
@@ -79,6 +85,21 @@ def read_manifest(lab: Path) -> Manifest:
     if len(set(ids)) != len(ids):
         raise LabFileError(MANIFEST, f"exercise ids must be unique, got {ids}")
     return Manifest(session, title.strip(), parsed)
+
+
+def is_session_id(value: Any) -> bool:
+    """A positive whole number, or a named session; a closed list, so lab.toml can never name a module."""
+    if isinstance(value, str):
+        return value in NAMED_SESSIONS
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def parse_session(text: str) -> SessionId:
+    """A session from the command line (``--session 1``, ``--session extension``), for argparse."""
+    value: SessionId = int(text) if text.isdigit() else text
+    if not is_session_id(value):
+        raise ValueError(f"not a session: {text!r}")
+    return value
 
 
 def _exercise(index: int, entry: Any) -> Exercise:
@@ -235,7 +256,7 @@ def labs_in_args(args: Sequence[str], invocation_dir: Path) -> tuple[Path, ...]:
     return tuple(found)
 
 
-def installed_lab(kind: str, session: int) -> Path:
+def installed_lab(kind: str, session: SessionId) -> Path:
     """The starter (``kind="labs"``) or reference (``"solutions"``) folder of a session, as installed.
 
     Found by the session number in each folder's ``lab.toml``, not by folder name.

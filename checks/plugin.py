@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from checks.items import RECORD_KEY, LabFolder
+from checks import quick_exit
+from checks.items import CONTEXTS_KEY, RECORD_KEY, LabFolder, start_early
 from checks.lab import MANIFEST, LabFileError, labs_in_args, read_manifest
 from checks.record import REPORT_ATTR, CheckRecord
 from checks.report import html
@@ -33,6 +34,7 @@ LABS_KEY = pytest.StashKey[tuple[Path, ...]]()
 RECORDS_KEY = pytest.StashKey[list[CheckRecord]]()
 PREVIOUS_KEY = pytest.StashKey[dict[str, tuple[float, int]]]()
 STARTED_KEY = pytest.StashKey[float]()
+SESSION_KEY = pytest.StashKey[pytest.Session]()
 
 #: Attribute of a ``TestReport`` holding the record as the learner may see it (``--learner-view``).
 VIEW_ATTR = "tourlab_view"
@@ -47,11 +49,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="write the grade in Gradescope's results.json shape to PATH",
     )
     group.addoption(
+        "--in-process",
+        dest="tourlab_in_process",
+        action="store_true",
+        help="compute the slow end-to-end work in this process instead of forked children (slower; for benchmarks and debugging)",
+    )
+    group.addoption(
         "--learner-view",
         dest="tourlab_learner_view",
         action="store_true",
         help="reports a learner receives: hidden / after_due_date checks show their score, not their details",
     )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser, args: list[str]) -> None:
+    """The earliest hook: a lab's background work (:mod:`checks.background`) starts here."""
+    files = getattr(early_config.known_args_namespace, "file_or_dir", None) or []
+    start_early(early_config, labs_in_args(files, early_config.invocation_params.dir))
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-html reads --html
@@ -77,14 +92,21 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         gc.freeze()
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config: pytest.Config) -> None:
     collector = config.pluginmanager.get_plugin(RecordCollector.NAME)
     if collector is not None:
         config.pluginmanager.unregister(collector)
+    for ctx in config.stash.get(CONTEXTS_KEY, {}).values():
+        ctx.cancel_background()
+    session = config.stash.get(SESSION_KEY, None)
+    if config.stash.get(LABS_KEY, ()) and session is not None and quick_exit.started_from_command_line(config.invocation_params.args):
+        quick_exit.arm(session.exitstatus)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     session.config.stash[STARTED_KEY] = time.monotonic()
+    session.config.stash[SESSION_KEY] = session
 
 
 def pytest_collect_directory(path: Path, parent: pytest.Collector) -> pytest.Collector | None:

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from checks.check import Evidence, Visibility
+from checks.lab import SessionId
 
 #: Attribute name of the record on a ``TestReport`` (serialised by pytest with the report).
 REPORT_ATTR = "tourlab"
@@ -21,7 +22,7 @@ class CheckRecord:
 
     lab: str  # the lab folder, absolute
     lab_title: str
-    session: int
+    session: SessionId
     exercise: str
     exercise_title: str
     exercise_index: int  # position in lab.toml, so reports keep the manifest's order

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
+from checks.lab import SessionId
 from checks.record import CheckRecord
 from checks.report.terminal import points
 
@@ -122,7 +123,7 @@ def failed_checks_svg(stats: Sequence[CheckStat], limit: int = 15) -> str:
     return "".join(parts)
 
 
-def render(title: str, session: int, rows: Sequence[LearnerRow], seconds: float) -> str:
+def render(title: str, session: SessionId, rows: Sequence[LearnerRow], seconds: float) -> str:
     percents = [r.percent for r in rows]
     stats = check_stats(rows)
     mean = statistics.fmean(percents) if percents else 0.0

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import groupby
 
+from checks.lab import SessionId
 from checks.record import CheckRecord
 
 
@@ -41,7 +42,7 @@ class LabScore:
 
     lab: str
     title: str
-    session: int
+    session: SessionId
     exercises: tuple[ExerciseScore, ...]
 
     @property

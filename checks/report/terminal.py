@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from checks.lab import SessionId
 from checks.record import CheckRecord
 from checks.report.scorecard import LabScore
 
@@ -57,6 +58,6 @@ def summary_lines(lab: LabScore, report_path: str | None, previous: tuple[float,
     return lines
 
 
-def header_lines(lab: str, title: str, session: int, enforcement: str) -> list[str]:
+def header_lines(lab: str, title: str, session: SessionId, enforcement: str) -> list[str]:
     """The run's header: which lab is graded, and what the offline cloud enforces vs only simulates."""
     return [f"tourlab: {title} (session {session}) {lab}", f"tourlab: {enforcement}"]

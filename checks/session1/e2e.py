@@ -17,9 +17,14 @@ RUN_KEY = "session1:pipeline"
 TIMEOUT_S = 30.0
 
 
+def compute_run(ctx: CheckContext) -> PipelineRun:
+    """Deploy the learner's files, run the purchases, summarise (the session's background work)."""
+    return pipeline.run(loader.overrides(ctx))
+
+
 def pipeline_run(ctx: CheckContext) -> PipelineRun:
     """The one pipeline run of this grading run (deployed, drained, summarised and closed once)."""
-    return ctx.memo(RUN_KEY, lambda c: pipeline.run(loader.overrides(c)))
+    return ctx.memo(RUN_KEY, compute_run)
 
 
 def _statement(policy: str | None, statement: int | None, sid: str | None) -> str:

@@ -1,8 +1,10 @@
 """Session 3 checks: Lambda test events (3a), fixing the handlers (3b), tests graded by mutation
 (3c), and logs-and-metrics case studies (3d).
 
-Exercises 3a-3c share one sandbox run per lab folder (:mod:`checks.session3.grading`); each check
-below only reads its verdict. Words (titles, hints) live in ``catalogue.toml``.
+Exercises 3a-3c share one grading pass per lab folder (:mod:`checks.session3.grading`); each check
+below only reads its verdict. A run from the command line computes its two halves in two forked
+children while this process grades 3d (:mod:`checks.background`). Words (titles, hints) live in
+``catalogue.toml``.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from checks.context import CheckContext
 from checks.session3 import casestudies as cs
 from checks.session3 import events as ev
 from checks.session3 import hidden
+from checks.session3 import grading
 from checks.session3.grading import verdicts
 from checks.session3.mutants import MUTANTS
 
@@ -132,3 +135,5 @@ CHECKS: list[CheckCode] = [
     mutation_score,
     *(c for case in cs.CASES for c in _case_checks(case)),
 ]
+
+BACKGROUND = {grading.HANDLERS_KEY: grading.handlers_part, grading.MUTATION_KEY: grading.mutation_part}

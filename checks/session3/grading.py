@@ -1,8 +1,8 @@
-"""One pass over a lab folder for exercises 3a-3c, in one sandbox, shared by all their checks.
+"""One pass over a lab folder for exercises 3a-3c, shared by all their checks.
 
-Opening the sandbox costs about half a second, so the first check that needs a verdict computes all
-of them (events, hidden tests, mutation) and caches them under a fingerprint of the lab files they
-read; the other checks of the run (and a re-run with unchanged files, in ``tourlab watch``) only read
+Opening a sandbox costs about half a second, so the first check that needs a verdict computes all
+of them (events, hidden tests, mutation: in one sandbox, or in two forked children with a sandbox
+each when the run started them) and caches them under a fingerprint of the lab files they read; the other checks of the run (and a re-run with unchanged files, in ``tourlab watch``) only read
 the cache. A check selected alone with ``-k`` still gets a correct verdict.
 """
 
@@ -53,6 +53,12 @@ def _fingerprint(lab: Path) -> str:
     return digest.hexdigest()
 
 
+#: The two halves of the verdicts, as memo keys: a run from the command line computes them at the same
+#: time in two forked children (see BACKGROUND in :mod:`checks.session3`), each in its own sandbox.
+HANDLERS_KEY = "session3:events-and-handlers"
+MUTATION_KEY = "session3:mutation"
+
+
 def verdicts(ctx: Any) -> Verdicts:
     """The cached verdicts for ``ctx.lab`` (computed on first use)."""
     memo = getattr(ctx, "memo", None)  # one fingerprint per run (30 checks ask), a fresh one per run
@@ -60,25 +66,59 @@ def verdicts(ctx: Any) -> Verdicts:
     with _lock:
         if key not in _cache:
             _cache.clear()
-            _cache[key] = _compute(ctx)
+            if getattr(ctx, "in_background", lambda _key: False)(MUTATION_KEY):
+                result, tests = ctx.memo(HANDLERS_KEY, handlers_part), ctx.memo(MUTATION_KEY, mutation_part)
+                result.mutation, result.tests_problem = tests.mutation, tests.tests_problem
+            else:
+                result = _compute(ctx)
+            _cache[key] = result
         return _cache[key]
 
 
+def handlers_part(ctx: Any) -> Verdicts:
+    """Exercises 3a and 3b: the events on the reference handlers, the hidden tests on the learner's."""
+    _freeze()
+    result = Verdicts()
+    with Sandbox() as sandbox:
+        _events_and_handlers(ctx, sandbox, result, sandbox.staged(HANDLERS, "reference"))
+    return result
+
+
+def mutation_part(ctx: Any) -> Verdicts:
+    """Exercise 3c: the learner's tests on the reference handlers and on each mutant."""
+    _freeze()
+    result = Verdicts()
+    with Sandbox() as sandbox:
+        reference = sandbox.staged(HANDLERS, "reference")
+        sandbox.use(reference)
+        _mutation(ctx, sandbox, result, reference)
+    return result
+
+
 def _compute(ctx: Any) -> Verdicts:
+    """Both halves in one sandbox (in process: class grading, ``tourlab watch``, the self-tests)."""
+    _freeze()
+    result = Verdicts()
+    with Sandbox() as sandbox:
+        reference = sandbox.staged(HANDLERS, "reference")
+        _events_and_handlers(ctx, sandbox, result, reference)
+        _mutation(ctx, sandbox, result, reference)
+    return result
+
+
+def _freeze() -> None:
     # Everything alive now (imported modules, parsed service models) lives as long as the process:
     # moving it out of the collector's sight makes each full collection (the interpreter's own during
     # grading, and pytest's at the end of the run) scan only what grading creates. Measured: about
     # half a second of a 3-second run on the 2-core machine.
     gc.freeze()
-    result = Verdicts()
-    with Sandbox() as sandbox:
-        reference = sandbox.staged(HANDLERS, "reference")
-        sandbox.use(reference)
-        for scenario in ev.SCENARIOS:
-            result.events[scenario.file] = _event(ctx, sandbox, scenario)
-        _hidden(ctx, sandbox, result)
-        _mutation(ctx, sandbox, result, reference)
-    return result
+
+
+def _events_and_handlers(ctx: Any, sandbox: Sandbox, result: Verdicts, reference: Path) -> None:
+    sandbox.use(reference)
+    for scenario in ev.SCENARIOS:
+        result.events[scenario.file] = _event(ctx, sandbox, scenario)
+    _hidden(ctx, sandbox, result)
 
 
 def _event(ctx: Any, sandbox: Sandbox, scenario: ev.Scenario) -> EventVerdict:

@@ -58,7 +58,7 @@ def _refuse_exit(status: int = 0) -> None:
 
 
 @contextlib.contextmanager
-def _learner_code() -> Iterator[None]:
+def learner_code() -> Iterator[None]:
     """What holds while learner code runs in process: no process exit, no network beyond loopback."""
     with network_guard.guarded(), mock.patch("os._exit", _refuse_exit):
         yield
@@ -310,7 +310,7 @@ class LambdaRuntime:
         root.addHandler(capture)
         outer, self._deadline = self._deadline, deadline  # a nested invoke (lambda:Invoke) has its own
         try:
-            with _environment(config), identity.acting_as(config.principal()), _learner_code(), \
+            with _environment(config), identity.acting_as(config.principal()), learner_code(), \
                     mock.patch("time.sleep", self._virtual_sleep), contextlib.redirect_stdout(writer):
                 yield
         finally:
@@ -324,7 +324,7 @@ class LambdaRuntime:
     # -- loading ----------------------------------------------------------------------------
     def _load(self, config: FunctionConfig) -> Callable[..., Any] | InitError:
         if config.name not in self._handlers:
-            with _environment(config), identity.acting_as(config.principal()), _learner_code():
+            with _environment(config), identity.acting_as(config.principal()), learner_code():
                 outcome = call_with_deadline(load_handler, constants.WALL_CLOCK_LIMIT_S, config)
             if outcome.timed_out:
                 self._handlers[config.name] = InitError("Runtime.InitTimeout", f"importing {config.code_file} did not finish in {constants.WALL_CLOCK_LIMIT_S:.0f} s")

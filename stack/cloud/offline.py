@@ -22,6 +22,8 @@ from unittest import mock
 import boto3
 import botocore.session
 from botocore.loaders import Loader, create_loader
+import moto.core.loaders
+import moto.core.utils
 from moto import mock_aws
 
 from stack.cloud import backends, constants, interceptor, kms
@@ -49,6 +51,17 @@ _UNSAFE_ENV = (
 def _models() -> Loader:
     """One botocore data loader per process: service models parsed once, not once per cloud."""
     return create_loader()
+
+
+@functools.cache
+def _moto_models() -> moto.core.loaders.Loader:
+    """One loader for moto's own copies of the models (botocore's plus moto's extras), per process.
+
+    moto makes a fresh loader for every model it parses, and each fresh loader first lists the
+    services by scanning all of botocore's data folders (thousands of ``stat`` calls): measured at
+    about a fifth of a session 1 deploy. A shared loader scans once. Installed by :class:`OfflineCloud`.
+    """
+    return moto.core.loaders.create_loader()
 
 
 #: The services the offline system calls (their models are worth parsing ahead, see preload_models).
@@ -138,6 +151,7 @@ class OfflineCloud:
             os.environ.pop(name, None)
         for name in [n for n in os.environ if n.startswith("AWS_ENDPOINT_URL")]:
             os.environ.pop(name)
+        moto.core.utils.create_loader = _moto_models  # see _moto_models
         for context in (mock_aws(), patched_moto_time(self.clock), self.gate.installed()):
             self._stack.enter_context(context)
         boto3.setup_default_session(botocore_session=_session(), region_name=self.region)

@@ -31,18 +31,29 @@ Semantics (``shared/aws-facts.md``, IAM policy evaluation):
 Supported keys (:data:`SUPPORTED_KEYS`, names case-insensitive): the global keys ``aws:SourceArn``,
 ``aws:SourceAccount``, ``aws:SourceOwner``, ``aws:SecureTransport``, ``aws:PrincipalArn``,
 ``aws:PrincipalAccount``, ``aws:PrincipalType``, ``aws:PrincipalServiceName``, ``aws:SourceIp``,
-``aws:RequestedRegion``, ``aws:ResourceAccount``, ``aws:CalledVia``; ``sts:ExternalId``;
+``aws:RequestedRegion``, ``aws:ResourceAccount``, ``aws:CalledVia``; the tag keys of
+attribute-based access control ``aws:PrincipalTag/*``, ``aws:ResourceTag/*``, ``aws:RequestTag/*``
+and ``aws:TagKeys`` (the caller supplies them in the request context); ``sts:ExternalId``;
 ``kms:ViaService``, ``kms:CallerAccount``, ``kms:EncryptionContext:*``,
 ``kms:EncryptionContextKeys``, ``kms:GrantIsForAWSResource``; ``sns:Protocol``, ``sns:Endpoint``;
 ``ses:FromAddress``, ``ses:Recipients``; ``dynamodb:Attributes``, ``dynamodb:Select``,
 ``dynamodb:ReturnValues``, ``dynamodb:LeadingKeys`` (fine-grained access to items and attributes);
 ``cloudwatch:namespace``.
+
+Policy variables (``${aws:PrincipalTag/vendor}``) in condition *values* are substituted from the
+request when the policy's Version is ``2012-10-17`` (with ``2008-10-17`` they are literal text, IAM
+User Guide, "IAM policy elements: Variables and tags"): ``${key}`` takes the key's single value,
+``${key, 'default'}`` the default when the key is absent, ``${*}``, ``${?}`` and ``${$}`` are the
+literal characters. A value whose variable names an absent key (without default) or a key with
+several values matches nothing, so a positive operator fails on it. Variables in ``Resource`` are
+not substituted (such a pattern is matched as written).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import operator
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -61,11 +72,13 @@ SUPPORTED_KEYS: frozenset[str] = frozenset(
         "sts:ExternalId", "kms:ViaService", "kms:CallerAccount", "kms:EncryptionContextKeys",
         "kms:GrantIsForAWSResource", "sns:Protocol", "sns:Endpoint", "ses:FromAddress",
         "ses:Recipients", "dynamodb:Attributes", "dynamodb:Select", "dynamodb:ReturnValues",
-        "dynamodb:LeadingKeys", "cloudwatch:namespace",
+        "dynamodb:LeadingKeys", "cloudwatch:namespace", "aws:TagKeys",
     )
 )
-#: Key families whose last part is chosen by the policy author.
-SUPPORTED_KEY_PREFIXES: tuple[str, ...] = ("kms:encryptioncontext:",)
+#: Key families whose last part is chosen by the policy author (a tag key, an encryption context key).
+SUPPORTED_KEY_PREFIXES: tuple[str, ...] = (
+    "kms:encryptioncontext:", "aws:principaltag/", "aws:resourcetag/", "aws:requesttag/",
+)
 
 
 def _numeric(compare: Callable[[float, float], bool]) -> Comparator:
@@ -185,10 +198,37 @@ def request_values(value: Any) -> tuple[str, ...] | None:
     return tuple(str(v).lower() if isinstance(v, bool) else str(v) for v in items)
 
 
-def evaluate_clause(clause: Clause, context: Mapping[str, tuple[str, ...]]) -> bool | None:
+_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+_SPECIAL = {"*": "*", "?": "?", "$": "$"}
+
+
+def substitute(value: str, context: Mapping[str, tuple[str, ...]]) -> str | None:
+    """``value`` with its policy variables replaced from ``context``; ``None`` when one cannot be
+    (its key is absent without a default, or has several values): such a value matches nothing."""
+    unresolved = False
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal unresolved
+        name, _, default = (part.strip() for part in match.group(1).partition(","))
+        if name in _SPECIAL:
+            return _SPECIAL[name]
+        found = context.get(name.lower())
+        if found is not None and len(found) == 1:
+            return found[0]
+        if found is None and len(default) >= 2 and default[0] == default[-1] == "'":
+            return default[1:-1]
+        unresolved = True
+        return ""
+
+    text = _VARIABLE.sub(replace, value)
+    return None if unresolved else text
+
+
+def evaluate_clause(clause: Clause, context: Mapping[str, tuple[str, ...]], *, variables: bool = False) -> bool | None:
     """Whether one clause holds; ``None`` when it cannot be evaluated (fail closed upstream).
 
-    ``context`` maps lower-cased key names to their values (see :func:`request_values`).
+    ``context`` maps lower-cased key names to their values (see :func:`request_values`);
+    ``variables``: substitute policy variables in the clause's values (Version 2012-10-17).
     """
     op = clause.operator
     if op is None or not clause.supported:
@@ -201,9 +241,12 @@ def evaluate_clause(clause: Clause, context: Mapping[str, tuple[str, ...]]) -> b
         if op.if_exists or op.set_operator == "ForAllValues":
             return True
         return op.negated and op.set_operator != "ForAnyValue"
+    expected_values = clause.values
+    if variables and any("${" in v for v in expected_values):
+        expected_values = tuple(v for v in (substitute(e, context) for e in expected_values) if v is not None)
 
     def holds(actual: str) -> bool:
-        matched = any(op.compare(expected, actual) for expected in clause.values)
+        matched = any(op.compare(expected, actual) for expected in expected_values)
         return matched != op.negated
 
     if op.set_operator == "ForAnyValue" or (not op.set_operator and not op.negated):
@@ -211,9 +254,10 @@ def evaluate_clause(clause: Clause, context: Mapping[str, tuple[str, ...]]) -> b
     return all(holds(v) for v in values)
 
 
-def evaluate_conditions(clauses: tuple[Clause, ...], context: Mapping[str, tuple[str, ...]]) -> bool | None:
+def evaluate_conditions(clauses: tuple[Clause, ...], context: Mapping[str, tuple[str, ...]], *,
+                        variables: bool = False) -> bool | None:
     """AND of the clauses: ``False`` if one fails, else ``None`` if one is unsupported, else ``True``."""
-    results = [evaluate_clause(c, context) for c in clauses]
+    results = [evaluate_clause(c, context, variables=variables) for c in clauses]
     if False in results:
         return False
     return None if None in results else True

@@ -2,8 +2,9 @@
 
 The rules are ``shared/aws-facts.md`` (IAM policy evaluation, KMS, cross-account); the whole order
 lives in :func:`evaluate`, every exit labelled (PMapper's ``local_check_authorization_full``), and
-each statement gives a three-valued :class:`Outcome` (moto's ``PermissionResult``). Out of scope:
-SCPs, permission boundaries, session policies, grants, policy variables.
+each statement gives a three-valued :class:`Outcome` (moto's ``PermissionResult``). Permissions
+boundaries are in (step 2 of :func:`evaluate`); policy variables in condition values are substituted
+(:mod:`stack.cloud.iam.conditions`). Out of scope: SCPs, RCPs, session policies, grants.
 """
 
 from __future__ import annotations
@@ -39,11 +40,13 @@ class PrincipalMatch(Enum):
 
 @dataclass(frozen=True)
 class PolicySet:
-    """The policies in play for one request: the caller's identity policies and at most one
-    resource-side policy (queue/topic policy, key policy or trust policy, per :func:`resource_side`)."""
+    """The policies in play for one request: the caller's identity policies, at most one
+    resource-side policy (queue/topic policy, key policy or trust policy, per :func:`resource_side`)
+    and the permissions boundary of the caller's role, if it has one (a role has at most one)."""
 
     identity: Sequence[Policy] = ()
     resource: Policy | None = None
+    boundary: Policy | None = None
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,14 @@ def match_principal(principals: Principals, principal: Principal) -> PrincipalMa
     return best
 
 
+def names_session(hit: Hit, principal: Principal) -> bool:
+    """Whether ``hit``'s Principal element names the caller's role *session* ARN itself (not the
+    role, the account or ``*``): the one grant a permissions boundary does not cap (step 2)."""
+    principals = hit.statement.principals
+    return (principal.kind == "assumed-role" and principals is not None and not hit.statement.not_principal
+            and principal.arn in principals.aws)
+
+
 def statement_hit(policy: Policy, statement: Statement, request: AccessRequest, context: Mapping[str, tuple[str, ...]]) -> Hit:
     """The statement's three-valued :class:`Outcome` for the request.
 
@@ -145,7 +156,8 @@ def statement_hit(policy: Policy, statement: Statement, request: AccessRequest, 
             principal = match_principal(statement.principals, request.principal)
             if statement.not_principal:
                 principal = PrincipalMatch.NONE if principal is not PrincipalMatch.NONE else PrincipalMatch.DIRECT
-    holds = evaluate_conditions(statement.conditions, context) if principal is not PrincipalMatch.NONE else False
+    holds = (evaluate_conditions(statement.conditions, context, variables=policy.substitutes_variables)
+             if principal is not PrincipalMatch.NONE else False)
     if holds is False or (holds is None and statement.effect == "Allow"):
         return Hit(policy, statement, Outcome.NOT_APPLICABLE, principal, fail_closed=holds is None)
     outcome = Outcome.ALLOW if statement.effect == "Allow" else Outcome.DENY
@@ -156,6 +168,10 @@ def _hits(policies: Sequence[Policy], request: AccessRequest, context: Mapping[s
     """The statements that apply (allow or deny), in policy and statement order."""
     hits = (statement_hit(p, s, request, context) for p in policies for s in p.statements)
     return [h for h in hits if h.outcome is not Outcome.NOT_APPLICABLE]
+
+
+#: Where an explicit deny was, in the words AWS appends to AccessDenied, by policy kind.
+_DENY_WHERE = {"identity": "an identity-based policy", "boundary": "a permissions boundary"}
 
 
 def _decision(decision: Decision, reason: str, because: str, hit: Hit | None = None) -> AccessDecision:
@@ -172,14 +188,19 @@ def evaluate(request: AccessRequest, policies: PolicySet, *, resource_account: s
 
     Exits, in order:
 
-    1. explicit deny: a Deny in any applicable policy wins;
-    2. key/trust policy (root of trust): allow when it names the caller (same account), or names the
+    1. explicit deny: a Deny in any applicable policy (the permissions boundary included) wins;
+    2. permissions boundary (IAM User Guide, "Permissions boundaries for IAM entities" and "Policy
+       evaluation for requests within a single account"): when the caller's role has a boundary that
+       does not allow the request, the effective permissions are identity policies AND boundary, so
+       deny, unless a same-account resource-based policy names the role *session* ARN itself (a
+       grant to the session is not capped; one to the role ARN, the account or ``*`` is);
+    3. key/trust policy (root of trust): allow when it names the caller (same account), or names the
        caller or delegates to its account *and* an identity policy allows; else deny;
-    3. service principal: allow only by a resource policy naming the service;
-    4. same account: allow by an identity policy, or by a resource policy naming the caller;
-    5. cross account: the resource policy must allow the caller or its account, *and* an identity
+    4. service principal: allow only by a resource policy naming the service;
+    5. same account: allow by an identity policy, or by a resource policy naming the caller;
+    6. cross account: the resource policy must allow the caller or its account, *and* an identity
        policy in the caller's account must allow;
-    6. otherwise implicit deny.
+    7. otherwise implicit deny.
     """
     action, principal = request.action, request.principal
     context = request_context(request)
@@ -188,12 +209,25 @@ def evaluate(request: AccessRequest, policies: PolicySet, *, resource_account: s
     identity_hits = [] if principal.is_service else _hits(policies.identity, request, context)
     side = policies.resource
     side_hits = _hits((side,), request, context) if side else []
+    boundary = None if principal.is_service else policies.boundary
+    boundary_hits = _hits((boundary,), request, context) if boundary else []
 
-    deny = next((h for h in identity_hits + side_hits if h.outcome is Outcome.DENY), None)
+    deny = next((h for h in identity_hits + boundary_hits + side_hits if h.outcome is Outcome.DENY), None)
     if deny is not None:
-        where = "an identity-based" if deny.policy.kind == "identity" else "a resource-based"
+        where = _DENY_WHERE.get(deny.policy.kind, "a resource-based policy")
         closed = " (fail closed: its condition could not be evaluated)" if deny.fail_closed else ""
-        return _decision("ExplicitDeny", f"explicit deny by {deny}{closed}", f"with an explicit deny in {where} policy", deny)
+        return _decision("ExplicitDeny", f"explicit deny by {deny}{closed}", f"with an explicit deny in {where}", deny)
+
+    owner = resource_account or request.resource_account or principal.account
+    cross_account = principal.account is not None and owner != principal.account
+    if boundary is not None and not any(h.outcome is Outcome.ALLOW for h in boundary_hits):
+        session_grant = next((h for h in side_hits if names_session(h, principal)), None)
+        if session_grant is not None and not cross_account:
+            return _decision("Allow", f"allowed by {session_grant}, which names the role session: the permissions "
+                                      f"boundary {boundary.origin} does not cap a grant to the session", "", session_grant)
+        return _decision("ImplicitDeny", f"implicit deny: the permissions boundary {boundary.origin} allows no {action} "
+                                         "on this resource (it caps identity-based policies and resource-based policies "
+                                         "that name the role)", f"because no permissions boundary allows the {action} action")
 
     identity_allow = next((h for h in identity_hits if h.outcome is Outcome.ALLOW), None)
     root_allows = principal.kind == "root"  # the root user holds every permission of its own account
@@ -201,8 +235,6 @@ def evaluate(request: AccessRequest, policies: PolicySet, *, resource_account: s
     identity_label = str(identity_allow) if identity_allow else "the account root's own permissions"
     direct = next((h for h in side_hits if h.principal is PrincipalMatch.DIRECT), None)
     delegated = direct or next((h for h in side_hits if h.principal is PrincipalMatch.ACCOUNT), None)
-    owner = resource_account or request.resource_account or principal.account
-    cross_account = principal.account is not None and owner != principal.account
     side_kind = resource_side(request)
 
     if side_kind in ("key", "trust"):

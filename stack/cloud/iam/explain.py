@@ -29,7 +29,7 @@ from stack.cloud.iam.parse import Policy, PolicyKind, PolicySyntaxError, decode_
 
 PROG = "explain-access"
 SIDE_KEYS: Mapping[str, str] = {"resource": "resource_policy", "key": "key_policy", "trust": "trust_policy"}
-TOP_KEYS = frozenset({"request", "identity_policies", *SIDE_KEYS.values()})
+TOP_KEYS = frozenset({"request", "identity_policies", "permissions_boundary", *SIDE_KEYS.values()})
 REQUEST_KEYS = frozenset({"principal", "principal_account", "action", "resource", "resource_account", "context"})
 
 FORMAT = """\
@@ -47,6 +47,7 @@ REQUEST.json is one JSON object:
   "resource_policy"    the queue/topic/table policy (used for every other request)
   "key_policy"         the KMS key policy (used for kms:* requests)
   "trust_policy"       the role's trust policy (used for sts:AssumeRole)
+  "permissions_boundary"  the caller's permissions boundary, if its role has one
 Leave out (or set to null) what is not in play. Any other key is an error (exit 2).
 
 Example:
@@ -147,8 +148,11 @@ def explain_file(path: Path) -> Explained:
     side = resource_side(request)
     side_doc = data.get(SIDE_KEYS[side]) if side else None
     resource = _policy(side_doc, f"{path}:{SIDE_KEYS[side]}", side, path, text, SIDE_KEYS[side]) if side and side_doc is not None else None
-    decision = evaluate(request, PolicySet(identity, resource), resource_account=raw.get("resource_account"))
-    findings = tuple(str(f) for p in [*identity, *([resource] if resource else [])] for f in p.findings)
+    boundary_doc = data.get("permissions_boundary")
+    boundary = (_policy(boundary_doc, f"{path}:permissions_boundary", "boundary", path, text, "permissions_boundary")
+                if boundary_doc is not None else None)
+    decision = evaluate(request, PolicySet(identity, resource, boundary), resource_account=raw.get("resource_account"))
+    findings = tuple(str(f) for p in [*identity, *(q for q in (resource, boundary) if q)] for f in p.findings)
     return Explained(decision, request, findings)
 
 

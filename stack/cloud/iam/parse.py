@@ -24,7 +24,9 @@ from stack.cloud.iam.arn import check_pattern, is_account_id, parse_arn
 from stack.cloud.iam.conditions import Clause, is_supported_key, parse_operator, request_values
 from stack.cloud.iam.findings import Finding, Location
 
-PolicyKind = Literal["identity", "resource", "key", "trust"]
+PolicyKind = Literal["identity", "boundary", "resource", "key", "trust"]
+#: Kinds attached to an IAM identity: no Principal element, Resource required.
+IDENTITY_KINDS: frozenset[str] = frozenset({"identity", "boundary"})
 Effect = Literal["Allow", "Deny"]
 
 VERSIONS = ("2012-10-17", "2008-10-17")
@@ -75,10 +77,18 @@ class Statement:
 
 @dataclass(frozen=True)
 class Policy:
+    """A parsed policy. ``kind`` ``boundary`` is a permissions boundary: a managed policy read like an
+    identity policy that sets the most the identity policies may grant (it grants nothing itself)."""
+
     origin: str
     kind: PolicyKind
     statements: tuple[Statement, ...]
     findings: tuple[Finding, ...]
+    version: str | None = None  # policy variables are substituted only under "2012-10-17"
+
+    @property
+    def substitutes_variables(self) -> bool:
+        return self.version == "2012-10-17"
 
 
 def read_policy(path: Path, kind: PolicyKind) -> Policy:
@@ -135,7 +145,8 @@ class _Validator:
             self.report("MISSING_STATEMENT", "no Statement")
         entries = [raw] if isinstance(raw, Mapping) else raw if isinstance(raw, list) else []
         statements = [s for i, entry in enumerate(entries) if (s := self.statement(i, entry))]
-        return Policy(self.origin, self.kind, tuple(statements), tuple(self.findings))
+        return Policy(self.origin, self.kind, tuple(statements), tuple(self.findings),
+                      version if isinstance(version, str) else None)
 
     def statement(self, index: int, entry: Any) -> Statement | None:
         """The statement, or ``None`` (after reporting why) when AWS would reject it."""
@@ -152,7 +163,7 @@ class _Validator:
         if effect not in ("Allow", "Deny"):
             self.report("UNKNOWN_EFFECT", f"Effect {effect!r}")
         action_list, not_action = self.element(entry, "Action", required=True)
-        resource_list, not_resource = self.element(entry, "Resource", required=self.kind == "identity")
+        resource_list, not_resource = self.element(entry, "Resource", required=self.kind in IDENTITY_KINDS)
         principals, not_principal = self.principal(entry)
         conditions = self.conditions(entry.get("Condition"))
         self.check_actions(action_list or ())
@@ -201,9 +212,9 @@ class _Validator:
 
     def principal(self, entry: Mapping[str, Any]) -> tuple[Principals | None, bool]:
         present = [k for k in ("Principal", "NotPrincipal") if k in entry]
-        if self.kind == "identity":
+        if self.kind in IDENTITY_KINDS:
             for key in present:
-                self.report("PRINCIPAL_IN_IDENTITY_POLICY", f"{key} in an identity policy")
+                self.report("PRINCIPAL_IN_IDENTITY_POLICY", f"{key} in an {self.kind} policy")
             return None, False
         if not present:
             self.report("MISSING_PRINCIPAL", f"a {self.kind} policy statement needs Principal")

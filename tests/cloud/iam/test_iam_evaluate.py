@@ -165,7 +165,7 @@ CASES = [
     pytest.param(SESSION, "kms:Decrypt", KEY, [doc(stmt(action="kms:Decrypt", resource=KEY, Condition={"StringEquals": {"kms:ViaService": "sqs.us-east-1.amazonaws.com"}}))], doc(stmt(action="kms:*", resource="*", Principal={"AWS": ROOT})), "key", {"kms:ViaService": "sqs.us-east-1.amazonaws.com"}, "Allow", id="kms:ViaService condition through SQS"),
     pytest.param(SESSION, "kms:Decrypt", KEY, [], doc(stmt(action="kms:Decrypt", resource="*", Principal="*", Condition={"StringEquals": {"kms:CallerAccount": ACCOUNT}})), "key", None, "Allow", id="kms:CallerAccount derived from the caller"),
     pytest.param(SESSION, "sqs:ReceiveMessage", QUEUE, [cond("DateLessThan", "aws:SourceAccount", "2030-01-01")], None, "resource", {"aws:SourceAccount": "x"}, "ImplicitDeny", id="unsupported operator fails closed on Allow"),
-    pytest.param(SESSION, "sqs:ReceiveMessage", QUEUE, [cond("StringEquals", "aws:TagKeys", "x")], None, "resource", {"aws:TagKeys": "x"}, "ImplicitDeny", id="unsupported key fails closed on Allow"),
+    pytest.param(SESSION, "sqs:ReceiveMessage", QUEUE, [cond("StringEquals", "aws:userid", "x")], None, "resource", {"aws:userid": "x"}, "ImplicitDeny", id="unsupported key fails closed on Allow"),
     pytest.param(SESSION, "sqs:ReceiveMessage", QUEUE, [doc(stmt(action="sqs:*", resource=QUEUE), stmt("Deny", "sqs:*", QUEUE, Condition={"DateGreaterThan": {"aws:CurrentTime": "2020-01-01"}}))], None, "resource", None, "ExplicitDeny", id="unsupported condition fails closed on Deny"),
     # --- root ---
     pytest.param(Principal.root(ACCOUNT), "sqs:DeleteQueue", QUEUE, [], None, "resource", None, "Allow", id="account root holds every permission of its account"),

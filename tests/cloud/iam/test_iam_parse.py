@@ -45,7 +45,7 @@ def ids(document: Any, kind: PolicyKind = "identity") -> set[str]:
         pytest.param({"Version": "2012-10-17", "Statement": [{**OK, "Resource": "SeatInventoryQueue"}]}, "identity", "MALFORMED_ARN", id="name instead of ARN"),
         pytest.param({"Version": "2012-10-17", "Statement": [{**OK, "Condition": "x"}]}, "identity", "MALFORMED_CONDITION", id="Condition not an object"),
         pytest.param({"Version": "2012-10-17", "Statement": [{**OK, "Condition": {"DateLessThan": {"aws:SourceAccount": "x"}}}]}, "identity", "UNSUPPORTED_CONDITION_OPERATOR", id="unsupported operator reported"),
-        pytest.param({"Version": "2012-10-17", "Statement": [{**OK, "Condition": {"StringEquals": {"aws:TagKeys": "x"}}}]}, "identity", "UNSUPPORTED_CONDITION_KEY", id="unsupported key reported"),
+        pytest.param({"Version": "2012-10-17", "Statement": [{**OK, "Condition": {"StringEquals": {"aws:userid": "x"}}}]}, "identity", "UNSUPPORTED_CONDITION_KEY", id="unsupported key reported"),
         pytest.param({"Version": "2012-10-17", "Statement": [{**OK, "Condition": {"NullIfExists": {"sts:ExternalId": "true"}}}]}, "identity", "UNSUPPORTED_CONDITION_OPERATOR", id="Null takes no IfExists"),
     ],
 )

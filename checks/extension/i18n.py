@@ -1,0 +1,222 @@
+"""E2, internationalisation: minor units, rounding and exchange in ``money.py``; prices in the concert's
+currency; confirmation text in the fan's locale (``confirmation.py``).
+
+Expected amounts are exact ``Decimal`` values; expected text is what Babel (CLDR) writes for the
+fan's locale, and any of its standard shapes is accepted (a currency's standard or accounting
+pattern; a date in short, medium, long or full form; a time in short or medium form), so the learner
+may word the message freely.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from babel import Locale
+from babel.dates import format_date, format_time, get_timezone
+from babel.numbers import format_currency
+
+from checks.check import CheckCode, Evidence, Result, check
+from checks.context import CheckContext
+from checks.extension.learner_code import CallFailed, Code, learner, reference
+from checks.extension.market import delivered, money, price_data
+from checks.extension.surge import DISCOUNT_PERCENT
+
+EXERCISE = "e2-i18n"
+
+MINOR_UNITS = {"USD": 2, "EUR": 2, "GBP": 2, "JPY": 0, "KRW": 0, "ISK": 0, "BHD": 3, "KWD": 3, "JOD": 3}
+ROUNDING = [("2.675", "USD", "2.68"), ("0.125", "EUR", "0.13"), ("99.995", "GBP", "100.00"), ("12655.5", "JPY", "12656"),
+            ("12655.4", "JPY", "12655"), ("1.0005", "BHD", "1.001"), ("33.6524", "BHD", "33.652"), ("0.0004", "KWD", "0.000")]
+EXCHANGE = [("100.00", "USD", "JPY", "15712"), ("88.00", "USD", "BHD", "33.088"), ("250.00", "USD", "KWD", "76.775"),
+            ("105.60", "USD", "JPY", "16592"), ("1000", "JPY", "EUR", "5.88"), ("50.000", "BHD", "JPY", "20894"),
+            ("19.99", "EUR", "GBP", "17.08"), ("312.50", "USD", "USD", "312.50")]
+
+
+def _one(code: Code, module: str, name: str, *args: Any) -> tuple[Any, str | None]:
+    """(value, None) or (None, why the call failed, with the learner's file and line)."""
+    try:
+        return code.call(module, name, *args), None
+    except CallFailed as exc:
+        return None, str(exc)
+    except Exception as exc:  # noqa: BLE001 - the learner's code raised
+        return None, code.where(module, exc)
+
+
+def _parts(rows: list[str | None], what: str) -> Result:
+    wrong = [r for r in rows if r is not None]
+    if not wrong:
+        return Result.ok()
+    return Result.parts(len(rows) - len(wrong), len(rows), f"{len(wrong)} of {len(rows)} {what}; first: {wrong[0]}",
+                        [Evidence.text(what, "\n".join(wrong))])
+
+
+def _amount(value: Any, want: Decimal) -> bool:
+    return isinstance(value, Decimal) and value == want
+
+
+@check("EXT.i18n.minor-units", exercise=EXERCISE, points=2)
+def minor_units(ctx: CheckContext) -> Result:
+    code, rows = learner(ctx), []
+    for currency, digits in MINOR_UNITS.items():
+        value, error = _one(code, "money", "minor_units", currency)
+        ok = error is None and isinstance(value, int) and not isinstance(value, bool) and value == digits
+        rows.append(None if ok else f"minor_units({currency!r}) gave {error or repr(value)}; ISO 4217 says {digits}")
+    return _parts(rows, "currencies with the wrong minor units")
+
+
+@check("EXT.i18n.rounding", exercise=EXERCISE, points=2)
+def rounding(ctx: CheckContext) -> Result:
+    code, rows = learner(ctx), []
+    for amount, currency, want in ROUNDING:
+        value, error = _one(code, "money", "round_money", Decimal(amount), currency)
+        rows.append(None if error is None and _amount(value, Decimal(want)) else
+                    f"round_money(Decimal('{amount}'), {currency!r}) gave {error or money(value)}, expected {want}")
+    return _parts(rows, "amounts rounded wrongly")
+
+
+@check("EXT.i18n.exchange", exercise=EXERCISE, points=3)
+def exchange(ctx: CheckContext) -> Result:
+    code, rates, rows = learner(ctx), price_data(ctx).rates, []
+    for amount, source, target, want in EXCHANGE:
+        value, error = _one(code, "money", "convert", Decimal(amount), source, target, copy.deepcopy(rates))
+        rows.append(None if error is None and _amount(value, Decimal(want)) else
+                    f"convert({amount} {source} -> {target}) gave {error or money(value)}, expected {want} {target}")
+    return _parts(rows, "conversions wrong")
+
+
+#: Purchases in the other concerts' currencies: (concert, section, remaining, recent sales, fan club tickets of two).
+LOCAL_PURCHASES = [("CONCERT002", "GA", 150, 0, 1), ("CONCERT002", "VIP", 60, 20, 2), ("CONCERT003", "GA", 150, 0, 1),
+                   ("CONCERT003", "VIP", 5, 0, 0), ("CONCERT004", "VIP", 60, 0, 1), ("CONCERT004", "GA", 150, 15, 2)]
+LOCAL_AT = datetime(2024, 5, 2, 9, 0, tzinfo=UTC)
+
+
+def _local_cases() -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    cases = []
+    for index, (concert, section, remaining, recent, members) in enumerate(LOCAL_PURCHASES):
+        capacity = {"VIP": 60, "GA": 150}
+        sales = [LOCAL_AT - timedelta(seconds=10 * (k + 1)) for k in range(recent)]
+        market = {s: {"remaining": remaining if s == section else capacity[s], "capacity": capacity[s],
+                      "sales": sales if s == section else []} for s in capacity}
+        tickets = [{"seatNumber": f"{section[0]}{k + 1}", "section": section, "isFanClubMember": k < members,
+                    **({"fanClubId": "FCID3000"} if k < members else {})} for k in range(2)]
+        request = {"orderId": f"ORD80000000{index}", "fanId": "FAN800000000", "concertId": concert, "tickets": tickets,
+                   "paymentStatus": "Pending", "fanContact": {"email": "fan@example.com"}, "fanLocale": "en-US"}
+        cases.append((request, market))
+    return cases
+
+
+@check("EXT.i18n.local-prices", exercise=EXERCISE, points=3)
+def local_prices(ctx: CheckContext) -> Result:
+    code, ref, data, rows = learner(ctx), reference(), price_data(ctx), []
+    for request, market in _local_cases():
+        want = ref.call("pricing", "lock_prices", *data.lock_args(request, market, LOCAL_AT))
+        currency, order = want["currency"], request["orderId"]
+        mine, error = _one(code, "pricing", "lock_prices", *data.lock_args(copy.deepcopy(request), copy.deepcopy(market), LOCAL_AT))
+        if error is not None or not isinstance(mine, Mapping):
+            rows.append(f"{order} ({currency}): lock_prices {error or 'returned ' + type(mine).__name__}")
+            continue
+        got_prices = [t.get("price") for t in mine.get("tickets", []) if isinstance(t, Mapping)]
+        want_prices = [t["price"] for t in want["tickets"]]
+        if mine.get("currency") != currency or got_prices != want_prices or mine.get("totalAmount") != want["totalAmount"]:
+            rows.append(f"{order}: expected {currency} prices {[str(p) for p in want_prices]} total {want['totalAmount']}; got "
+                        f"{mine.get('currency')!r} {[money(p) for p in got_prices]} total {money(mine.get('totalAmount'))}")
+            continue
+        charged, error = _one(code, "pricing", "charge_amount", delivered(want), DISCOUNT_PERCENT, lambda *_: Decimal(0))
+        rows.append(None if error is None and _amount(charged, want["totalAmount"]) else
+                    f"{order}: charge_amount of the honest {currency} message gave {error or money(charged)}, expected {want['totalAmount']}")
+    return _parts(rows, "purchases in JPY, BHD or EUR priced or charged wrongly")
+
+
+#: Confirmations: (fanLocale as sent, the locale Babel should use, concert, currency, total).
+MESSAGES = [("en-US", "en_US", "CONCERT001", "USD", "1234.50"), ("de-DE", "de_DE", "CONCERT004", "EUR", "1234.50"),
+            ("ja-JP", "ja_JP", "CONCERT002", "JPY", "14062"), ("ar-BH", "ar_BH", "CONCERT003", "BHD", "33.652"),
+            ("fr-FR", "fr_FR", "CONCERT004", "EUR", "99.90"), ("en-GB", "en_GB", "CONCERT002", "JPY", "15712")]
+FALLBACKS = [("pt-BR", "pt_BR", "a BCP 47 tag with a hyphen"), ("de_AT", "de_AT", "a POSIX tag with an underscore"),
+             ("xx-QQ", "en_US", "an unknown locale (fall back to en-US)"), (None, "en_US", "no fanLocale (fall back to en-US)")]
+
+
+def _message(ctx: CheckContext, tag: str | None, concert_id: str, currency: str, total: str) -> dict[str, Any]:
+    concert = price_data(ctx).concerts[concert_id]
+    message = {"orderId": "ORD900000001", "fanId": "FAN900000001", "concertId": concert_id, "concertName": concert["name"],
+               "concertDate": concert["date"], "venueTimeZone": concert["timeZone"], "currency": currency,
+               "tickets": [{"seatNumber": "B15", "section": "VIP", "price": Decimal(total), "isFanClubMember": False}],
+               "totalAmount": Decimal(total), "paymentStatus": "Paid", "fanContact": {"email": "fan@example.com"}}
+    return delivered(message | ({"fanLocale": tag} if tag is not None else {}))
+
+
+def _money_shapes(total: str, currency: str, locale: str) -> set[str]:
+    return {format_currency(Decimal(total), currency, locale=locale, format_type=kind) for kind in ("standard", "accounting")}
+
+
+def _date_shapes(message: Mapping[str, Any], locale: str) -> tuple[set[str], set[str]]:
+    starts = datetime.fromisoformat(message["concertDate"].replace("Z", "+00:00")).astimezone(get_timezone(message["venueTimeZone"]))
+    dates = {format_date(starts.date(), form, locale=locale) for form in ("short", "medium", "long", "full")}
+    times = {format_time(starts, form, locale=locale) for form in ("short", "medium")}
+    return dates, times
+
+
+def _texts(ctx: CheckContext) -> dict[tuple[str | None, str, str, str], tuple[str | None, str | None]]:
+    """confirmation_text for every message of the E2 checks, computed once per run."""
+    def compute(c: CheckContext) -> dict[tuple[str | None, str, str, str], tuple[str | None, str | None]]:
+        code, found = learner(c), {}
+        keys = [(tag, concert, currency, total) for tag, _, concert, currency, total in MESSAGES]
+        keys += [(tag, "CONCERT004", "EUR", "1234.50") for tag, _, _ in FALLBACKS]
+        for key in keys:
+            text, error = _one(code, "confirmation", "confirmation_text", _message(c, *key))
+            found[key] = (text, error) if error is not None or isinstance(text, str) else (None, f"returned {type(text).__name__}, not text")
+        return found
+    return ctx.memo("extension-texts", compute)
+
+
+def _shown(text: str) -> str:
+    return text.encode("unicode_escape").decode("ascii") if any(ord(ch) > 126 for ch in text) and len(text) < 200 else text
+
+
+@check("EXT.i18n.money-format", exercise=EXERCISE, points=3)
+def money_format(ctx: CheckContext) -> Result:
+    texts = _texts(ctx)
+    rows = [_money_problem(texts[(tag, concert, currency, total)], total, currency, locale, f"fanLocale {tag}, {total} {currency}")
+            for tag, locale, concert, currency, total in MESSAGES]
+    return _parts(rows, "totals not written as the fan's locale writes them")
+
+
+def _money_problem(found: tuple[str | None, str | None], total: str, currency: str, locale: str, what: str) -> str | None:
+    """Why the confirmation ``found`` lacks the total as ``locale`` writes it, or None."""
+    text, error = found
+    if error is not None or text is None:
+        return f"{what}: confirmation_text {error}"
+    shapes = _money_shapes(total, currency, locale)
+    if any(shape in text for shape in shapes):
+        return None
+    return (f"{what}: expected the total as {Locale.parse(locale).english_name} writes it "
+            f"({' or '.join(repr(s) for s in sorted(shapes))}); the text was {_shown(text)!r}")
+
+
+@check("EXT.i18n.concert-date", exercise=EXERCISE, points=3)
+def concert_date(ctx: CheckContext) -> Result:
+    texts, rows = _texts(ctx), []
+    for tag, locale, concert, currency, total in MESSAGES:
+        text, error = texts[(tag, concert, currency, total)]
+        if error is not None:
+            rows.append(f"fanLocale {tag}: confirmation_text {error}")
+            continue
+        dates, times = _date_shapes(_message(ctx, tag, concert, currency, total), locale)
+        missing = [what for what, shapes in (("date", dates), ("time", times)) if not any(s in text for s in shapes)]
+        rows.append(None if not missing else
+                    f"fanLocale {tag}, {concert}: the concert's {' and '.join(missing)} in the venue's time zone, as {locale} writes it, "
+                    f"is not in {_shown(text)!r} (e.g. {sorted(dates)[0]!r}, {sorted(times)[0]!r})")
+    return _parts(rows, "confirmations without the local date and time")
+
+
+@check("EXT.i18n.locale-fallback", exercise=EXERCISE, points=2)
+def locale_fallback(ctx: CheckContext) -> Result:
+    texts = _texts(ctx)
+    rows = [_money_problem(texts[(tag, "CONCERT004", "EUR", "1234.50")], "1234.50", "EUR", locale, f"{what} ({tag!r})")
+            for tag, locale, what in FALLBACKS]
+    return _parts(rows, "fanLocale tags not understood")
+
+
+CHECKS: list[CheckCode] = [minor_units, rounding, exchange, local_prices, money_format, concert_date, locale_fallback]

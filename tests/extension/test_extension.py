@@ -1,0 +1,92 @@
+"""The extension lab as a whole: the solution scores 100 %, the starter 20-40 % with a pinned list of
+failing checks, the solution's handlers are the reference, and the lab folder is graded quickly."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from checks.extension import CHECKS
+from checks.lab import installed_lab, read_manifest
+from checks.sessions import installed_session, package_name
+from tests.extension.conftest import SOLUTION, STARTER, grade
+from tests.session1.conftest import failing
+
+REFERENCE = Path(__file__).resolve().parents[2] / "stack" / "extension"
+
+#: Every check the starter fails. A change that stops a check catching a deliberate gap fails here.
+STARTER_FAILING = [
+    "EXT.abac.own-tables",
+    "EXT.abac.second-vendor",
+    "EXT.abac.tag-control",
+    "EXT.boundary.caps-escalation",
+    "EXT.i18n.concert-date",
+    "EXT.i18n.exchange",
+    "EXT.i18n.local-prices",
+    "EXT.i18n.locale-fallback",
+    "EXT.i18n.minor-units",
+    "EXT.i18n.money-format",
+    "EXT.i18n.rounding",
+    "EXT.kms.context-required",
+    "EXT.kms.only-payment-processor",
+    "EXT.pricing.locked-at-purchase",
+    "EXT.pricing.refuses-tampered",
+    "EXT.pricing.surge-offers",
+]
+
+
+def _graded(pytester: pytest.Pytester, source: Path, tmp_path: Path) -> dict:
+    lab = tmp_path / source.parent.name / source.name
+    shutil.copytree(source, lab, ignore=shutil.ignore_patterns("reports", ".tourlab-state.json", "__pycache__"))
+    out = tmp_path / "results.json"
+    pytester.runpytest(str(lab), "--results-json", str(out), "-p", "no:cacheprovider")
+    return json.loads(out.read_text())
+
+
+def test_solution_scores_full_marks(pytester, tmp_path):
+    results = _graded(pytester, SOLUTION, tmp_path)
+    assert results["tests"], "no checks ran"
+    assert results["score"] == sum(t["max_score"] for t in results["tests"])
+    assert [t["name"] for t in results["tests"] if t["status"] != "passed"] == []
+
+
+def test_starter_scores_in_range_and_fails_exactly_the_pinned_checks(pytester, tmp_path):
+    results = _graded(pytester, STARTER, tmp_path)
+    total = sum(t["max_score"] for t in results["tests"])
+    assert total == 52
+    assert 0.20 * total <= results["score"] <= 0.40 * total, results["score"]
+    failed = sorted(t["name"].split(":", 1)[0].split()[-1] for t in results["tests"] if t["status"] != "passed")
+    assert failed == sorted(STARTER_FAILING), failed
+
+
+def test_direct_grading_agrees_with_the_pinned_list():
+    assert failing(grade(STARTER)) == sorted(STARTER_FAILING)
+    assert failing(grade(SOLUTION)) == []
+
+
+def test_solution_handlers_are_the_reference_code():
+    """solutions/extension/handlers is a copy of stack/extension (the grader's reference), byte for byte."""
+    for path in sorted(REFERENCE.glob("*.py")):
+        assert (SOLUTION / "handlers" / path.name).read_bytes() == path.read_bytes(), f"{path.name} drifted"
+
+
+def test_provided_data_is_the_same_in_starter_and_solution():
+    for relpath in ("pricing/tiers.yaml", "pricing/exchange-rates.yaml", "pricing/concerts.yaml", "lab.toml", "README.md"):
+        assert (STARTER / relpath).read_bytes() == (SOLUTION / relpath).read_bytes(), relpath
+
+
+def test_named_session_loads_checks_extension():
+    assert read_manifest(STARTER).session == "extension"
+    assert package_name("extension") == "checks.extension" and package_name(3) == "checks.session3"
+    session = installed_session("extension")
+    assert [c.id for c in session.checks] == [c.id for c in CHECKS]
+    assert installed_lab("solutions", "extension") == SOLUTION
+
+
+def test_manifest_points_match_the_checks():
+    manifest = read_manifest(STARTER)
+    for exercise in manifest.exercises:
+        assert exercise.points == sum(c.points for c in CHECKS if c.exercise == exercise.id), exercise.id

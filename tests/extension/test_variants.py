@@ -1,0 +1,223 @@
+"""Alternate-correct answers score 100 %; single mistakes lose points in the check you would expect;
+bad input costs only the checks that need it, with a message naming the file (and line)."""
+
+from __future__ import annotations
+
+import copy
+import time
+from typing import Any
+
+import pytest
+
+from tests.extension.conftest import grade, solution_json
+from tests.session1.conftest import failing
+
+A = "111111111111"
+PP_ROLE = f"arn:aws:iam::{A}:role/PaymentProcessorRole"
+ROOT = f"arn:aws:iam::{A}:root"
+CRYPTO = ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"]
+ORDERS = f"arn:aws:dynamodb:us-east-1:{A}:table/Orders-*"
+VENDOR_TAG = "${aws:PrincipalTag/payment-vendor}"
+PRICING, MONEY, CONFIRMATION = "handlers/pricing.py", "handlers/money.py", "handlers/confirmation.py"
+KEY, BOUNDARY, ABAC = "security/key-policy.json", "security/permissions-boundary.json", "security/vendor-abac.json"
+
+
+def doc(*statements: dict[str, Any]) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def edited(relpath: str, change) -> dict[str, Any]:
+    document = copy.deepcopy(solution_json(relpath))
+    change(document)
+    return document
+
+
+def key_admin() -> dict[str, Any]:
+    return solution_json(KEY)["Statement"][0]
+
+
+NEEDED_ACTIONS = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "dynamodb:GetItem", "dynamodb:BatchGetItem",
+                  "dynamodb:UpdateItem", "sns:Publish", "ses:SendEmail", "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey",
+                  "logs:CreateLogStream", "logs:PutLogEvents", "sts:AssumeRole"]
+
+ALTERNATES = {
+    "pricing: demand window written as an age test": {"edits": {PRICING: [
+        ('recent = sum(1 for sold in sales if window_start < sold <= now)',
+         'recent = len([sold for sold in sales if now - sold < timedelta(minutes=tiers["demand_window_minutes"]) and sold <= now])')]}},
+    "pricing: totals compared with Decimal.compare": {"edits": {PRICING: [
+        ("matches = Decimal(str(claimed)) == expected", "matches = not Decimal(str(claimed)).compare(expected)")]}},
+    "money: babel module import and a power-of-ten exponent": {"edits": {MONEY: [
+        ("from babel.numbers import get_currency_precision", "from babel import numbers"),
+        ("return get_currency_precision(currency)", "return numbers.get_currency_precision(currency)"),
+        ("return Decimal(amount).quantize(Decimal(1).scaleb(-minor_units(currency)), rounding=ROUND_HALF_UP)",
+         "exponent = Decimal(10) ** -minor_units(currency)\n    return Decimal(amount).quantize(exponent, rounding=ROUND_HALF_UP)")]}},
+    "money: conversion through the base in two named steps": {"edits": {MONEY: [
+        ('    per_base = {rates["base"]: Decimal(1), **{code: Decimal(str(rate)) for code, rate in rates["rates"].items()}}\n'
+         '    return round_money(Decimal(amount) / per_base[source] * per_base[target], target)',
+         '    def rate(code: str) -> Decimal:\n        return Decimal(1) if code == rates["base"] else Decimal(str(rates["rates"][code]))\n'
+         '    in_base = Decimal(amount) / rate(source)\n    return round_money(in_base * rate(target), target)')]}},
+    "confirmation: other wording, date and time formatted separately, accounting pattern": {"edits": {CONFIRMATION: [
+        ("from babel.dates import format_datetime, get_timezone", "from babel.dates import format_date, format_time, get_timezone"),
+        ('    total = format_currency(Decimal(str(message["totalAmount"])), message["currency"], locale=locale)',
+         '    total = format_currency(Decimal(str(message["totalAmount"])), message["currency"], locale=locale, format_type="accounting")'),
+        ('    when = format_datetime(starts, "long", tzinfo=get_timezone(message["venueTimeZone"]), locale=locale)',
+         '    local = starts.astimezone(get_timezone(message["venueTimeZone"]))\n'
+         '    when = f"{format_date(local, \'full\', locale=locale)} {format_time(local, \'short\', locale=locale)}"'),
+        ('return f"{message[\'orderId\']}: {message[\'concertName\']}, {when}. {seats}. {total}"',
+         'return "\\n".join([f"Thank you! Order {message[\'orderId\']}", when, seats, f"= {total}"])')]}},
+    "key policy: Deny without the purpose plus a presence test through EncryptionContextKeys": {"files": {KEY: doc(
+        key_admin(),
+        {"Sid": "Use", "Effect": "Allow", "Principal": {"AWS": PP_ROLE}, "Action": CRYPTO, "Resource": "*",
+         "Condition": {"ForAnyValue:StringEquals": {"kms:EncryptionContextKeys": "orderId"}}},
+        {"Sid": "OnlyPaymentTokens", "Effect": "Deny", "Principal": "*", "Action": CRYPTO, "Resource": "*",
+         "Condition": {"StringNotEquals": {"kms:EncryptionContext:purpose": "payment-token"}}})}},
+    "key policy: one statement per action, orderId matched with StringLike": {"files": {KEY: doc(
+        key_admin(), *({"Effect": "Allow", "Principal": {"AWS": [PP_ROLE]}, "Action": action, "Resource": "*",
+                        "Condition": {"StringEquals": {"kms:EncryptionContext:purpose": ["payment-token"]},
+                                      "StringLike": {"kms:EncryptionContext:orderId": "*"}}} for action in CRYPTO))}},
+    "boundary: deny-list style (allow all, deny everything else)": {"files": {BOUNDARY: doc(
+        {"Effect": "Allow", "Action": "*", "Resource": "*"},
+        {"Sid": "OnlyTheFunctionsActions", "Effect": "Deny", "NotAction": NEEDED_ACTIONS, "Resource": "*"},
+        {"Sid": "OnlyTheVendorRole", "Effect": "Deny", "Action": "sts:AssumeRole", "NotResource": "arn:aws:iam::222222222222:role/PaymentGatewayInvokeRole"})}},
+    "abac: statements split per action, Resource *, explicit deny on untagging": {"files": {ABAC: doc(
+        *({"Effect": "Allow", "Action": action, "Resource": "*",
+           "Condition": {"StringEquals": {"aws:ResourceTag/payment-vendor": VENDOR_TAG}}} for action in ("dynamodb:GetItem", "dynamodb:UpdateItem")),
+        {"Effect": "Allow", "Action": ["dynamodb:TagResource"], "Resource": "*",
+         "Condition": {"StringEquals": {"aws:ResourceTag/payment-vendor": VENDOR_TAG},
+                       "ForAllValues:StringEquals": {"aws:TagKeys": "settlement-status"},
+                       "StringEqualsIfExists": {"aws:RequestTag/settlement-status": ["pending", "settled"]},
+                       "Null": {"aws:RequestTag/settlement-status": "false"}}},
+        {"Effect": "Deny", "Action": "dynamodb:UntagResource", "Resource": "*"})}},
+}
+
+
+@pytest.mark.parametrize("change", ALTERNATES.values(), ids=ALTERNATES.keys())
+def test_alternate_correct_answers_score_full_marks(variant, change):
+    assert failing(grade(variant(**change))) == []
+
+
+def _without_condition(statement_index: int):
+    return lambda d: d["Statement"][statement_index].pop("Condition")
+
+
+MISTAKES = [
+    ("pricing: every sale counts as demand", {"edits": {PRICING: [(
+        "recent = sum(1 for sold in sales if window_start < sold <= now)", "recent = len(sales)")]}}, "EXT.pricing.surge-offers"),
+    ("pricing: the last matching tier wins", {"edits": {PRICING: [('for tier in tiers["tiers"]:', 'for tier in reversed(tiers["tiers"]):')]}},
+     "EXT.pricing.surge-offers"),
+    ("pricing: the fan club discount on every ticket", {"edits": {PRICING: [(
+        'for t in tickets if t.get("isFanClubMember") is True)', "for t in tickets)")]}}, "EXT.pricing.surge-offers"),
+    ("pricing: PaymentProcessor re-prices at payment time", {"edits": {PRICING: [(
+        '    expected = expected_total(message["tickets"], discount_percent, message["currency"])\n',
+        '    expected = expected_total([{**t, "price": current_price(message["concertId"], t["section"])} for t in message["tickets"]],\n'
+        '                              discount_percent, message["currency"])\n    return expected\n')]}}, "EXT.pricing.locked-at-purchase"),
+    ("pricing: the claimed total is charged unchecked", {"edits": {PRICING: [(
+        "    if not matches:\n        raise TamperedTotal", "    if not matches and False:\n        raise TamperedTotal")]}},
+     "EXT.pricing.refuses-tampered"),
+    ("pricing: a ValueError instead of TamperedTotal", {"edits": {PRICING: [(
+        'raise TamperedTotal(f"totalAmount {claimed} does not match', 'raise ValueError(f"totalAmount {claimed} does not match')]}},
+     "EXT.pricing.refuses-tampered"),
+    ("pricing: totals compared as text", {"edits": {PRICING: [(
+        "matches = Decimal(str(claimed)) == expected", "matches = str(claimed) == str(expected)")]}}, "EXT.pricing.accepts-honest"),
+    ("pricing: the total as a float", {"edits": {PRICING: [(
+        '"totalAmount": expected_total(tickets, discount_percent, currency),', '"totalAmount": float(expected_total(tickets, discount_percent, currency)),')]}},
+     "EXT.pricing.decimal-money"),
+    ("money: every currency has cents", {"edits": {MONEY: [("return get_currency_precision(currency)", "return 2")]}}, "EXT.i18n.minor-units"),
+    ("money: banker's rounding", {"edits": {MONEY: [("rounding=ROUND_HALF_UP)", "rounding=ROUND_HALF_EVEN)"),
+                                                    ("from decimal import ROUND_HALF_UP, Decimal", "from decimal import ROUND_HALF_EVEN, Decimal")]}},
+     "EXT.i18n.rounding"),
+    ("money: rounded in the base currency first", {"edits": {MONEY: [(
+        "return round_money(Decimal(amount) / per_base[source] * per_base[target], target)",
+        'return round_money(round_money(Decimal(amount) / per_base[source], rates["base"]) * per_base[target], target)')]}},
+     "EXT.i18n.exchange"),
+    ("confirmation: the total formatted by hand", {"edits": {CONFIRMATION: [(
+        'total = format_currency(Decimal(str(message["totalAmount"])), message["currency"], locale=locale)',
+        'total = f"{Decimal(str(message[\'totalAmount\'])):,.2f} {message[\'currency\']}"')]}}, "EXT.i18n.money-format"),
+    ("confirmation: the date in UTC", {"edits": {CONFIRMATION: [(
+        'tzinfo=get_timezone(message["venueTimeZone"])', 'tzinfo=get_timezone("UTC")')]}}, "EXT.i18n.concert-date"),
+    ("confirmation: BCP 47 tags not understood", {"edits": {CONFIRMATION: [(
+        'return Locale.parse(tag.strip().replace("-", "_"))', "return Locale.parse(tag.strip())")]}}, "EXT.i18n.locale-fallback"),
+    ("key policy: ForAllValues on the context keys only", {"files": {KEY: doc(key_admin(), {
+        "Effect": "Allow", "Principal": {"AWS": PP_ROLE}, "Action": CRYPTO, "Resource": "*",
+        "Condition": {"ForAllValues:StringEquals": {"kms:EncryptionContextKeys": ["orderId", "purpose"]}}})}}, "EXT.kms.context-required"),
+    ("key policy: the default kms:* to the account root", {"files": {KEY: edited(KEY, lambda d: d["Statement"][0].__setitem__("Action", "kms:*"))}},
+     "EXT.kms.only-payment-processor"),
+    ("key policy: no administration statement", {"files": {KEY: edited(KEY, lambda d: d["Statement"].pop(0))}}, "EXT.kms.key-stays-manageable"),
+    ("key policy: no condition on the use", {"files": {KEY: edited(KEY, _without_condition(1))}}, "EXT.kms.context-required"),
+    ("boundary: sqs:* on every queue", {"files": {BOUNDARY: edited(BOUNDARY, lambda d: d["Statement"][0].__setitem__("Action", "sqs:*"))}},
+     "EXT.boundary.caps-escalation"),
+    ("boundary: sts:AssumeRole on any role", {"files": {BOUNDARY: edited(BOUNDARY, lambda d: d["Statement"][6].__setitem__("Resource", "*"))}},
+     "EXT.boundary.caps-escalation"),
+    ("boundary: the logs forgotten", {"files": {BOUNDARY: edited(BOUNDARY, lambda d: d["Statement"].pop(5))}}, "EXT.boundary.keeps-needed"),
+    ("abac: no tag condition on the tables", {"files": {ABAC: edited(ABAC, _without_condition(0))}}, "EXT.abac.own-tables"),
+    ("abac: ForAnyValue lets payment-vendor ride along", {"files": {ABAC: edited(ABAC, lambda d: d["Statement"][1]["Condition"].__setitem__(
+        "ForAnyValue:StringEquals", d["Statement"][1]["Condition"].pop("ForAllValues:StringEquals")))}}, "EXT.abac.tag-control"),
+    ("abac: tagging without the resource tag test (claims untagged tables)", {"files": {ABAC: edited(
+        ABAC, lambda d: d["Statement"][1]["Condition"]["StringEquals"].pop("aws:ResourceTag/payment-vendor"))}}, "EXT.abac.tag-control"),
+    ("abac: acme written into the policy", {"files": {ABAC: edited(ABAC, lambda d: [
+        s["Condition"]["StringEquals"].__setitem__("aws:ResourceTag/payment-vendor", "acme") for s in d["Statement"]])}}, "EXT.abac.second-vendor"),
+]
+
+
+@pytest.mark.parametrize(("change", "expected"), [(c, e) for _, c, e in MISTAKES], ids=[m[0] for m in MISTAKES])
+def test_single_mistake_fails_the_expected_check(variant, change, expected):
+    results = grade(variant(**change))
+    assert expected in failing(results), failing(results)
+    assert results[expected].message, "a failing check must say what it saw"
+
+
+# -- bad input --------------------------------------------------------------------------------------
+E3 = {"EXT.kms.context-required", "EXT.kms.only-payment-processor", "EXT.kms.key-stays-manageable", "EXT.boundary.caps-escalation",
+      "EXT.boundary.keeps-needed", "EXT.abac.own-tables", "EXT.abac.tag-control", "EXT.abac.second-vendor"}
+
+
+def test_syntax_error_in_pricing_names_file_and_line_and_spares_the_rest(variant):
+    results = grade(variant(edits={PRICING: [("class TamperedTotal(Exception):", "class TamperedTotal(Exception)")]}))
+    assert "EXT.pricing.surge-offers" in failing(results)
+    assert "handlers/pricing.py" in results["EXT.pricing.surge-offers"].message
+    assert "line" in results["EXT.pricing.surge-offers"].message or "pricing.py:" in results["EXT.pricing.surge-offers"].message
+    assert not E3 & set(failing(results))
+    assert results["EXT.i18n.minor-units"].complete and results["EXT.i18n.money-format"].complete
+
+
+def test_module_that_raises_at_import_is_reported(variant):
+    results = grade(variant(edits={MONEY: [("def minor_units(", "raise RuntimeError('boom')\n\n\ndef minor_units(")]}))
+    assert "money.py" in results["EXT.i18n.minor-units"].message and "boom" in results["EXT.i18n.minor-units"].message
+    assert not E3 & set(failing(results))
+    assert results["EXT.i18n.money-format"].complete
+
+
+def test_handler_that_hangs_is_cut_quickly(variant):
+    lab = variant(edits={PRICING: [("    concert = concerts[request[\"concertId\"]]\n", "    while True:\n        pass\n")]})
+    started = time.monotonic()
+    results = grade(lab)
+    assert time.monotonic() - started < 15
+    assert "did not return" in results["EXT.pricing.surge-offers"].message
+    assert not E3 & set(failing(results))
+
+
+def test_function_that_raises_names_the_learners_line(variant):
+    results = grade(variant(edits={CONFIRMATION: [("    seats = ", "    seats = message['noSuchField'] + ")]}))
+    message = results["EXT.i18n.money-format"].message
+    assert "handlers/confirmation.py:" in message and "KeyError" in message
+
+
+def test_broken_json_costs_only_the_checks_of_that_file(variant):
+    results = grade(variant(files={KEY: '{"Version": "2012-10-17",\n  "Statement": [\n}'}))
+    kms = {"EXT.kms.context-required", "EXT.kms.only-payment-processor", "EXT.kms.key-stays-manageable"}
+    assert set(failing(results)) == kms
+    assert all("security/key-policy.json:3" in results[c].message for c in kms)
+
+
+def test_policy_of_the_wrong_shape_is_a_clear_failure(variant):
+    results = grade(variant(files={ABAC: "[1, 2]"}))
+    assert set(failing(results)) == {"EXT.abac.own-tables", "EXT.abac.tag-control", "EXT.abac.second-vendor"}
+    assert "security/vendor-abac.json" in results["EXT.abac.own-tables"].message
+
+
+def test_missing_handler_file_is_named(variant, tmp_path):
+    lab = variant()
+    (lab / CONFIRMATION).unlink()
+    results = grade(lab)
+    assert "confirmation" in results["EXT.i18n.concert-date"].message
+    assert not {c for c in failing(results) if not c.startswith("EXT.i18n.")}
