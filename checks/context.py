@@ -66,10 +66,6 @@ class CheckContext:
             if key not in self._memo and key not in self._background:
                 self._background[key] = background.Job.start(lambda compute=compute: compute(self))
 
-    def in_background(self, key: str) -> bool:
-        """True while a forked child computes ``key`` (a caller may then split its work to match)."""
-        return key in self._background
-
     def cancel_background(self) -> None:
         """Stop the children whose values no check asked for (``-k`` left their checks out)."""
         while self._background:

@@ -2,8 +2,8 @@
 (3c), and logs-and-metrics case studies (3d).
 
 Exercises 3a-3c share one grading pass per lab folder (:mod:`checks.session3.grading`); each check
-below only reads its verdict. A run from the command line computes its two halves in two forked
-children while this process grades 3d (:mod:`checks.background`). Words (titles, hints) live in
+below only reads its verdict. A run from the command line computes them in forked processes while
+this process grades 3d (:mod:`checks.background`). Words (titles, hints) live in
 ``catalogue.toml``.
 """
 
@@ -136,4 +136,4 @@ CHECKS: list[CheckCode] = [
     *(c for case in cs.CASES for c in _case_checks(case)),
 ]
 
-BACKGROUND = {grading.HANDLERS_KEY: grading.handlers_part, grading.MUTATION_KEY: grading.mutation_part}
+BACKGROUND = {grading.VERDICTS_KEY: grading.in_two_processes}

@@ -13,10 +13,13 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from stack.casestudies.sandbox import FUNCTIONS, REGION, TOPIC_ARN, Invocation, Sandbox, purchases, queue_arn
-from stack.cloud.offline import ACCOUNT
+from stack.casestudies.messages import FUNCTIONS, TOPIC_ARN, purchases, queue_arn
+from stack.cloud.constants import ACCOUNT, REGION
+
+if TYPE_CHECKING:  # the sandbox loads moto: only the forked children that run handlers import it
+    from stack.casestudies.sandbox import Invocation, Sandbox
 
 _DIGITS = re.compile(r"^\d+$")
 
@@ -165,7 +168,7 @@ def check_shape(scenario: Scenario, event: Any) -> list[dict[str, Any]]:
 
 
 # -- behaviour --------------------------------------------------------------------------------------
-Branch = Callable[[Sandbox, Invocation, list[dict[str, Any]]], str | None]
+Branch = Callable[["Sandbox", "Invocation", list[dict[str, Any]]], "str | None"]
 
 
 def _messages_include(wanted: str) -> Callable[[Invocation], str | None]:

@@ -19,11 +19,14 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from stack.casestudies.sandbox import HANDLERS, Invocation, Sandbox, purchases, sns_envelope, sqs_event
+from stack.casestudies.messages import HANDLERS, purchases, sns_envelope, sqs_event
+
+if TYPE_CHECKING:  # the sandbox loads moto: imported where one is opened
+    from stack.casestudies.sandbox import Invocation, Sandbox
 
 CONCERT = "CONCERT001"
 
@@ -123,12 +126,14 @@ class Events:
 # The test file imports only ``events, lambdas, tables``; the sandbox they share is opened on first use
 # and kept in the run's stash (no fixture of its own that the file would have to import too), then
 # closed when the run ends.
-_SANDBOX = pytest.StashKey[Sandbox]()
+_SANDBOX = pytest.StashKey["Sandbox"]()
 
 
 def _shared_sandbox(request: pytest.FixtureRequest) -> Sandbox:
     stash = request.config.stash
     if _SANDBOX not in stash:
+        from stack.casestudies.sandbox import Sandbox
+
         box = Sandbox().__enter__()
         request.config.add_cleanup(box.close)
         box.use(box.staged(Path(HANDLERS), "reference"))

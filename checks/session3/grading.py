@@ -1,8 +1,8 @@
 """One pass over a lab folder for exercises 3a-3c, shared by all their checks.
 
 Opening a sandbox costs about half a second, so the first check that needs a verdict computes all
-of them (events, hidden tests, mutation: in one sandbox, or in two forked children with a sandbox
-each when the run started them) and caches them under a fingerprint of the lab files they read; the other checks of the run (and a re-run with unchanged files, in ``tourlab watch``) only read
+of them (events, hidden tests, mutation: in one sandbox, or in two forked processes with a sandbox
+each when the run started that as background work) and caches them under a fingerprint of the lab files they read; the other checks of the run (and a re-run with unchanged files, in ``tourlab watch``) only read
 the cache. A check selected alone with ``-k`` still gets a correct verdict.
 """
 
@@ -13,13 +13,16 @@ import hashlib
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from checks.lab import LabFileError
 from checks.session3 import events as ev
 from checks.session3 import hidden, mutation
 from checks.session3.fixtures import Events, Lambdas, Tables
-from stack.casestudies.sandbox import HANDLERS, Sandbox
+from stack.casestudies.messages import HANDLERS
+
+if TYPE_CHECKING:  # the sandbox loads moto: imported where one is opened, in the process that grades
+    from stack.casestudies.sandbox import Sandbox
 
 HANDLER_FILES = ("seat_inventory_updater.py", "payment_processor.py", "fan_notifier.py", "fan_club_award_processor.py")
 TESTS_FILE = "tests/test_handlers.py"
@@ -53,10 +56,9 @@ def _fingerprint(lab: Path) -> str:
     return digest.hexdigest()
 
 
-#: The two halves of the verdicts, as memo keys: a run from the command line computes them at the same
-#: time in two forked children (see BACKGROUND in :mod:`checks.session3`), each in its own sandbox.
-HANDLERS_KEY = "session3:events-and-handlers"
-MUTATION_KEY = "session3:mutation"
+#: The verdicts as a memo key: a run from the command line computes them in a forked child (see
+#: BACKGROUND in :mod:`checks.session3`), which grades 3a-3b while a child of its own grades 3c.
+VERDICTS_KEY = "session3:verdicts"
 
 
 def verdicts(ctx: Any) -> Verdicts:
@@ -66,43 +68,53 @@ def verdicts(ctx: Any) -> Verdicts:
     with _lock:
         if key not in _cache:
             _cache.clear()
-            if getattr(ctx, "in_background", lambda _key: False)(MUTATION_KEY):
-                result, tests = ctx.memo(HANDLERS_KEY, handlers_part), ctx.memo(MUTATION_KEY, mutation_part)
-                result.mutation, result.tests_problem = tests.mutation, tests.tests_problem
-            else:
-                result = _compute(ctx)
-            _cache[key] = result
+            _cache[key] = memo(VERDICTS_KEY, _compute) if memo else _compute(ctx)
         return _cache[key]
 
 
-def handlers_part(ctx: Any) -> Verdicts:
-    """Exercises 3a and 3b: the events on the reference handlers, the hidden tests on the learner's."""
-    _freeze()
-    result = Verdicts()
-    with Sandbox() as sandbox:
-        _events_and_handlers(ctx, sandbox, result, sandbox.staged(HANDLERS, "reference"))
+def in_two_processes(ctx: Any) -> Verdicts:
+    """The verdicts from two processes at once (background work: this process is a forked child).
+
+    The sandbox's modules are imported first, once; then a child of this process grades 3c (the
+    mutants: the longest part) while this one grades 3a and 3b, each in its own sandbox. Were the
+    second child's result lost, 3c is graded here afterwards: the verdicts never depend on forking.
+    """
+    from checks import background
+    from stack.casestudies import sandbox  # noqa: F401 - loaded before the fork, so both halves share it
+
+    tests = background.Job.start(lambda: _tests_part(ctx))
+    result = _part(ctx, events_and_handlers=True, tests=False)
+    try:
+        graded = tests.result()
+    except background.Unavailable:
+        graded = _tests_part(ctx)
+    result.mutation, result.tests_problem = graded.mutation, graded.tests_problem
     return result
 
 
-def mutation_part(ctx: Any) -> Verdicts:
-    """Exercise 3c: the learner's tests on the reference handlers and on each mutant."""
+def _tests_part(ctx: Any) -> Verdicts:
+    return _part(ctx, events_and_handlers=False, tests=True)
+
+
+def _compute(ctx: Any) -> Verdicts:
+    """All verdicts in one sandbox (in process: class grading, ``tourlab watch``, the self-tests)."""
+    return _part(ctx, events_and_handlers=True, tests=True)
+
+
+def _part(ctx: Any, *, events_and_handlers: bool, tests: bool) -> Verdicts:
+    from stack.casestudies.sandbox import Sandbox
+
     _freeze()
     result = Verdicts()
     with Sandbox() as sandbox:
         reference = sandbox.staged(HANDLERS, "reference")
         sandbox.use(reference)
-        _mutation(ctx, sandbox, result, reference)
-    return result
-
-
-def _compute(ctx: Any) -> Verdicts:
-    """Both halves in one sandbox (in process: class grading, ``tourlab watch``, the self-tests)."""
-    _freeze()
-    result = Verdicts()
-    with Sandbox() as sandbox:
-        reference = sandbox.staged(HANDLERS, "reference")
-        _events_and_handlers(ctx, sandbox, result, reference)
-        _mutation(ctx, sandbox, result, reference)
+        if events_and_handlers:
+            for scenario in ev.SCENARIOS:
+                result.events[scenario.file] = _event(ctx, sandbox, scenario)
+            _hidden(ctx, sandbox, result)
+        if tests:
+            _mutation(ctx, sandbox, result, reference)
     return result
 
 
@@ -112,13 +124,6 @@ def _freeze() -> None:
     # grading, and pytest's at the end of the run) scan only what grading creates. Measured: about
     # half a second of a 3-second run on the 2-core machine.
     gc.freeze()
-
-
-def _events_and_handlers(ctx: Any, sandbox: Sandbox, result: Verdicts, reference: Path) -> None:
-    sandbox.use(reference)
-    for scenario in ev.SCENARIOS:
-        result.events[scenario.file] = _event(ctx, sandbox, scenario)
-    _hidden(ctx, sandbox, result)
 
 
 def _event(ctx: Any, sandbox: Sandbox, scenario: ev.Scenario) -> EventVerdict:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from stack.casestudies.sandbox import CONSUMERS, HANDLERS
+from stack.casestudies.messages import CONSUMERS, HANDLERS
 
 
 @dataclass(frozen=True)

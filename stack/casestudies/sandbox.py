@@ -10,19 +10,16 @@ errors, logs (``START``/``END``/``REPORT``, its JSON lines, ``[ERROR]`` tracebac
 are exactly what the deployed system gives. :meth:`Sandbox.reset` brings the tables and the gateway
 back to their seeded state between cases (a few milliseconds).
 
-Events are built here too, once: :func:`sns_envelope` and :func:`sqs_event` wrap purchases the way
-SNS (raw delivery off) and the SQS event source do, through :func:`stack.cloud.event_source.sqs_record`.
+Events and the system's names come from :mod:`stack.casestudies.messages`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import copy
-import hashlib
 import json
 import shutil
 import tempfile
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -36,104 +33,18 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from stack import seed as seed_data
+from stack.casestudies.messages import COMMON, FUNCTIONS, HANDLERS, SENDER_EMAIL, TOPIC_NAME, VENDOR, money_json, purchases
 from stack.cloud import backends
-from stack.cloud.event_source import sqs_record
+from stack.cloud.constants import ACCOUNT, REGION
 from stack.cloud.journal import InvocationRecord
 from stack.cloud.lambda_runtime import FunctionConfig
-from stack.cloud.offline import ACCOUNT, REGION, OfflineCloud
+from stack.cloud.offline import OfflineCloud
 
-STACK = Path(__file__).resolve().parents[1]
-HANDLERS = STACK / "handlers"
-VENDOR = STACK / "vendor"
-COMMON = "ticketing_common.py"
-
-TOPIC_NAME = "TourTicketingTopic"
-TOPIC_ARN = f"arn:aws:sns:{REGION}:{ACCOUNT}:{TOPIC_NAME}"
-SENDER_EMAIL = "tickets@example.com"
-
-#: Function -> (module, the queue that feeds it or None, its environment: the template's defaults).
-FUNCTIONS: dict[str, tuple[str, str | None, dict[str, str]]] = {
-    "TicketPurchaseHandler": ("ticket_purchase_handler", None,
-                              {"SEAT_TABLE": "SeatInventory", "FAN_CLUB_TABLE": "FanClubMembers", "TOPIC_ARN": TOPIC_ARN}),
-    "SeatInventoryUpdater": ("seat_inventory_updater", "SeatInventoryQueue", {"SEAT_TABLE": "SeatInventory"}),
-    "PaymentProcessor": ("payment_processor", "PaymentProcessingQueue", {
-        "ORDERS_TABLE": "Orders",
-        "PAYMENT_GATEWAY_ROLE_ARN": "arn:aws:iam::222222222222:role/PaymentGatewayInvokeRole",
-        "PAYMENT_GATEWAY_EXTERNAL_ID": f"world-tour-ticketing-{ACCOUNT}",
-        "PAYMENT_GATEWAY_FUNCTION": f"arn:aws:lambda:{REGION}:222222222222:function:PaymentGateway",
-        "FAN_CLUB_DISCOUNT_PERCENT": "10",
-    }),
-    "FanNotifier": ("fan_notifier", "NotificationQueue", {"ORDERS_TABLE": "Orders", "SENDER_EMAIL": SENDER_EMAIL}),
-    "FanClubAwardProcessor": ("fan_club_award_processor", "FanClubAwardsQueue",
-                              {"FAN_CLUB_TABLE": "FanClubMembers", "POINTS_PER_FAN_CLUB_TICKET": "10"}),
-}
-CONSUMERS = tuple(name for name, (_, queue, _) in FUNCTIONS.items() if queue)
 TABLES: dict[str, tuple[str, ...]] = {
     "SeatInventory": ("concertId", "seatNumber"),
     "Orders": ("orderId",),
     "FanClubMembers": ("fanClubId",),
 }
-
-
-def queue_arn(function: str) -> str:
-    return f"arn:aws:sqs:{REGION}:{ACCOUNT}:{FUNCTIONS[function][1]}"
-
-
-def purchases() -> dict[str, dict[str, Any]]:
-    """The named sample purchases of ``stack/seed/purchases.json`` (a fresh copy each call)."""
-    return copy.deepcopy(seed_data.load("purchases"))
-
-
-# -- events ---------------------------------------------------------------------------------------
-def _money(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() and "." not in str(value) else float(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
-
-
-def sns_envelope(purchase: Mapping[str, Any] | str, message_id: str | None = None, timestamp: str = "2024-05-01T14:30:01.000Z") -> dict[str, Any]:
-    """The JSON SNS wraps a message in for an SQS subscription with raw delivery off (aws-facts, SNS)."""
-    message = purchase if isinstance(purchase, str) else json.dumps(purchase, default=_money)
-    order = purchase.get("orderId", "") if isinstance(purchase, Mapping) else message
-    message_id = message_id or str(uuid.uuid5(uuid.NAMESPACE_URL, f"sns/{order}"))
-    has_fan_club = isinstance(purchase, Mapping) and any(t.get("isFanClubMember") for t in purchase.get("tickets", []))
-    return {
-        "Type": "Notification",
-        "MessageId": message_id,
-        "TopicArn": TOPIC_ARN,
-        "Message": message,
-        "Timestamp": timestamp,
-        "SignatureVersion": "1",
-        "Signature": "EXAMPLEpH+..",
-        "SigningCertURL": f"https://sns.{REGION}.amazonaws.com/SimpleNotificationService-0000000000000000000000.pem",
-        "UnsubscribeURL": f"https://sns.{REGION}.amazonaws.com/?Action=Unsubscribe&SubscriptionArn={TOPIC_ARN}:0000",
-        "MessageAttributes": {
-            "concertId": {"Type": "String", "Value": str(purchase.get("concertId", "")) if isinstance(purchase, Mapping) else ""},
-            "hasFanClubTicket": {"Type": "String", "Value": "true" if has_fan_club else "false"},
-        },
-    }
-
-
-def sqs_event(*items: Mapping[str, Any] | str, function: str = "PaymentProcessor", receive_count: int = 1) -> dict[str, Any]:
-    """An SQS event for ``function``: one record per purchase (a ``str`` is sent as the raw body)."""
-    records = []
-    for index, item in enumerate(items):
-        body = item if isinstance(item, str) else json.dumps(sns_envelope(item))
-        ident = str(uuid.uuid5(uuid.NAMESPACE_URL, f"sqs/{function}/{index}/{body}"))
-        message = {
-            "MessageId": ident,
-            "ReceiptHandle": f"AQEB{hashlib.sha256(ident.encode()).hexdigest()}",
-            "Body": body,
-            "MD5OfBody": hashlib.md5(body.encode()).hexdigest(),  # noqa: S324 - what SQS computes, not security
-            "Attributes": {
-                "ApproximateReceiveCount": str(receive_count),
-                "SentTimestamp": "1714573801000",
-                "SenderId": "AIDAIENQZJOLO23YVJ4VO",
-                "ApproximateFirstReceiveTimestamp": "1714573801050",
-            },
-        }
-        records.append(sqs_record(message, queue_arn(function), REGION))
-    return {"Records": records}
 
 
 # -- results --------------------------------------------------------------------------------------
@@ -343,7 +254,7 @@ class Sandbox:
         self.sent_baseline = self._sent_total()
 
     def _serialized(self, item: Mapping[str, Any]) -> dict[str, Any]:
-        value = json.loads(json.dumps(item, default=_money), parse_float=Decimal)
+        value = json.loads(json.dumps(item, default=money_json), parse_float=Decimal)
         return {k: self._serializer.serialize(v) for k, v in value.items()}
 
     def _add_gateway(self) -> None:

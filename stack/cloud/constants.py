@@ -7,6 +7,10 @@ documentation and common measurements), a handler's own Python code costs ``HAND
 
 from __future__ import annotations
 
+#: The ticketing account and region every offline run uses (the vendor's account is 222222222222).
+ACCOUNT = "111111111111"
+REGION = "us-east-1"
+
 #: Typical latency of one call, in milliseconds, by IAM service prefix.
 CALL_LATENCY_MS = {
     "dynamodb": 6.0,
