@@ -9,30 +9,61 @@ every tampered total with ``TamperedTotal`` and accept every honest one, in ``De
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping
-from datetime import timedelta
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from checks.check import CheckCode, Evidence, Result, check
 from checks.context import CheckContext
-from checks.extension.learner_code import CallFailed, learner
+from checks.extension.learner_code import CallFailed, learner, reference
 from checks.extension.market import Offer, delivered, money, offers, price_data
-from checks.extension.surge import DISCOUNT_PERCENT
+from checks.extension.surge import CAPACITY, CONCERT, DISCOUNT_PERCENT, Purchase
 
 EXERCISE = "e1-pricing"
 #: The demand window of pricing/tiers.yaml, for messages only (the grade compares with the reference).
 WINDOW = timedelta(minutes=5)
 
 
-def _market_line(offer: Offer, section: str) -> str:
+def _market_line(offer: Offer, section: str, note: str = "") -> str:
     """``VIP at 14:07:30: 9 of 60 left, 14 sold in the 5 minutes before``: what the tier depends on."""
     state, at = offer.market[section], offer.purchase.at
     recent = sum(1 for sold in state["sales"] if at - WINDOW < sold <= at)
-    return f"{section} at {at:%H:%M:%S}: {state['remaining']} of {state['capacity']} left, {recent} sold in the 5 minutes before"
+    return f"{section} at {at:%H:%M:%S}: {state['remaining']} of {state['capacity']} left, {recent} sold in the 5 minutes before{note}"
 
 
-def _lock_problem(mine: Any, offer: Offer) -> str | None:
+# -- the demand window's edge ----------------------------------------------------------------------------
+#: Two purchases on the edge of the demand window (README: "a sale exactly one window old no longer
+#: counts"): one threshold's worth of sales minus one well inside the window, plus one sale either exactly
+#: one window old (must not count: the standard tier) or one second younger (must count: high demand).
+#: The surge alone cannot tell ``now - window < sold`` from ``<=``: no sale falls on the instant.
+EDGE_AT = datetime(2024, 5, 1, 14, 30, tzinfo=UTC)
+EDGE_CASES = (("ORD650000001", WINDOW, "exactly 5 minutes before"), ("ORD650000002", WINDOW - timedelta(seconds=1), "4 min 59 s before"))
+
+
+def _threshold(tiers: Mapping[str, Any]) -> int:
+    """The sales a demand tier needs (tiers.yaml's first ``sales_in_window_at_least``)."""
+    return int(next(tier["sales_in_window_at_least"] for tier in tiers["tiers"] if "sales_in_window_at_least" in tier))
+
+
+def _edge_offers(ctx: CheckContext) -> list[tuple[Offer, str]]:
+    """(the reference's offer, what the market line adds) for each window-edge purchase."""
+    data, ref = price_data(ctx), reference()
+    inside = [EDGE_AT - timedelta(seconds=10 * (k + 1)) for k in range(_threshold(data.tiers) - 1)]
+    made = []
+    for order, age, said in EDGE_CASES:
+        market = {s: {"remaining": capacity * 4 // 5, "capacity": capacity, "sales": []} for s, capacity in CAPACITY.items()}
+        market["GA"]["sales"] = sorted([*inside, EDGE_AT - age])
+        request = {"orderId": order, "fanId": "FAN650000000", "concertId": CONCERT, "paymentStatus": "Pending",
+                   "tickets": [{"seatNumber": "G31", "section": "GA", "isFanClubMember": False}],
+                   "purchaseTimestamp": EDGE_AT.isoformat(), "fanContact": {"email": "fan@example.com"}, "fanLocale": "en-US"}
+        locked = ref.call("pricing", "lock_prices", *data.lock_args(copy.deepcopy(request), copy.deepcopy(market), EDGE_AT))
+        note = f" (the oldest of them {said}, at {EDGE_AT - age:%H:%M:%S})" if age < WINDOW else f", and one more {said}, at {EDGE_AT - age:%H:%M:%S}"
+        made.append((Offer(Purchase(request, EDGE_AT, EDGE_AT), market, locked, lambda *_: Decimal(0)), note))
+    return made
+
+
+def _lock_problem(mine: Any, offer: Offer, note: str = "") -> str | None:
     """The first way the learner's locked message differs from the reference offer, or None."""
     expected = offer.locked
     order = expected["orderId"]
@@ -43,7 +74,7 @@ def _lock_problem(mine: Any, offer: Offer) -> str | None:
     for got, want in zip(mine["tickets"], expected["tickets"], strict=True):
         if not isinstance(got, Mapping) or got.get("price") != want["price"] or got.get("priceTier") != want["priceTier"]:
             shown = (got.get("price"), got.get("priceTier")) if isinstance(got, Mapping) else got
-            return (f"{order}: seat {want['seatNumber']} ({_market_line(offer, want['section'])}) was offered "
+            return (f"{order}: seat {want['seatNumber']} ({_market_line(offer, want['section'], note)}) was offered "
                     f"{want['price']} ({want['priceTier']}); your lock gave {shown}")
     if mine.get("currency") != expected["currency"]:
         return f"{order}: currency {mine.get('currency')!r}, the concert sells in {expected['currency']}"
@@ -52,20 +83,23 @@ def _lock_problem(mine: Any, offer: Offer) -> str | None:
     return None
 
 
+def _locks(ctx: CheckContext, priced: Sequence[Offer]) -> list[tuple[Offer, Any]]:
+    """(offer, the learner's lock_prices result or the CallFailed/exception) for each offer."""
+    code, data, rows = learner(ctx), price_data(ctx), []
+    for offer in priced:
+        p = offer.purchase
+        try:
+            rows.append((offer, code.call("pricing", "lock_prices", *data.lock_args(copy.deepcopy(p.request), copy.deepcopy(offer.market), p.at))))
+        except CallFailed as exc:
+            rows.append((offer, exc))
+        except Exception as exc:  # noqa: BLE001 - the learner's code raised: evidence, not a crash
+            rows.append((offer, RuntimeError(code.where("pricing", exc))))
+    return rows
+
+
 def lock_report(ctx: CheckContext) -> list[tuple[Offer, Any]]:
     """(offer, the learner's lock_prices result or the CallFailed/exception) for every surge purchase."""
-    def compute(c: CheckContext) -> list[tuple[Offer, Any]]:
-        code, data, rows = learner(c), price_data(c), []
-        for offer in offers(c):
-            p = offer.purchase
-            try:
-                rows.append((offer, code.call("pricing", "lock_prices", *data.lock_args(copy.deepcopy(p.request), copy.deepcopy(offer.market), p.at))))
-            except CallFailed as exc:
-                rows.append((offer, exc))
-            except Exception as exc:  # noqa: BLE001 - the learner's code raised: evidence, not a crash
-                rows.append((offer, RuntimeError(code.where("pricing", exc))))
-        return rows
-    return ctx.memo("extension-locks", compute)
+    return ctx.memo("extension-locks", lambda c: _locks(c, offers(c)))
 
 
 def _parts(rows: list[tuple[str, str | None]], what: str, evidence_title: str, *, every_fan: bool = False) -> Result:
@@ -87,6 +121,10 @@ def surge_offers(ctx: CheckContext) -> Result:
     rows = []
     for offer, mine in lock_report(ctx):
         problem = str(mine) if isinstance(mine, Exception) else _lock_problem(mine, offer)
+        rows.append((offer.locked["orderId"], problem))
+    edges = _edge_offers(ctx)
+    for (offer, mine), (_, note) in zip(_locks(ctx, [offer for offer, _ in edges]), edges, strict=True):
+        problem = str(mine) if isinstance(mine, Exception) else _lock_problem(mine, offer, note)
         rows.append((offer.locked["orderId"], problem))
     return _parts(rows, "purchases locked a price that was not the one offered", "purchases priced differently from the offer", every_fan=True)
 
@@ -143,6 +181,9 @@ def _tampered(offer: Offer) -> list[tuple[str, dict[str, Any]]]:
         ("the prices without the fan club discount (an overcharge)", undiscounted),
         ("the discount applied to every ticket, members or not", everyone.quantize(Decimal("0.01"))),
         ("a text that is not an amount", "free"),
+        # README: "not a number" is refused. After SNS and SQS a JSON string is still a string, even one that
+        # reads as the right amount: the producer that wrote it is not the one that locked the price.
+        ("the right amount, but as a JSON string, not a JSON number", str(total)),
         ("missing", None),
     ]
     made = []

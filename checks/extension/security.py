@@ -20,7 +20,7 @@ from checks.check import CheckCode, Evidence, Result, check
 from checks.context import CheckContext
 from checks.lab import LabFileError
 from stack.cloud.access import AccessDecision, AccessRequest, Principal
-from stack.cloud.iam.evaluate import PolicySet, evaluate
+from stack.cloud.iam.evaluate import Outcome, PolicySet, evaluate, request_context, statement_hit
 from stack.cloud.iam.parse import Policy, PolicyKind, load_policy
 
 EXERCISE = "e3-security"
@@ -115,6 +115,19 @@ def context_required(ctx: CheckContext) -> Result:
     return _probe_rows(probes)
 
 
+def _self_grant(grantee: str) -> dict[str, Any]:
+    """The context of a CreateGrant a role makes for itself, directly (not an AWS service acting for it).
+
+    KMS grants (https://docs.aws.amazon.com/kms/latest/developerguide/grants.html): a grant lets its
+    grantee use the key in cryptographic operations, and it never shows in the key policy. Whoever may
+    call kms:CreateGrant on the key may therefore give any principal Decrypt. ``kms:GrantIsForAWSResource``
+    is true only when an AWS service integrated with KMS calls CreateGrant on the principal's behalf
+    (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-is-for-aws-resource),
+    the constraint the default key policy puts on the grants of key users.
+    """
+    return {"kms:GrantIsForAWSResource": False, "kms:GranteePrincipal": grantee, "kms:GrantOperations": ["Decrypt"]}
+
+
 @check("EXT.kms.only-payment-processor", exercise=EXERCISE, points=2)
 def only_payment_processor(ctx: CheckContext) -> Result:
     policies = _kms_policies(ctx, _allow_all())
@@ -123,6 +136,14 @@ def only_payment_processor(ctx: CheckContext) -> Result:
               for name in ("FanNotifier", "TicketPurchaseHandler", "FanClubAwardProcessor")]
     probes.append(("the vendor's account (its IAM allows kms:*) kms:Decrypt with the right context", session("VendorApp", VENDOR_ACCOUNT),
                    "kms:Decrypt", TOKEN_KEY, good, policies, False))
+    # ReEncryptFrom decrypts under this key (to re-encrypt under another one the caller controls).
+    probes.append(("FanNotifier (its IAM allows kms:*) kms:ReEncryptFrom with the right context", session("FanNotifierRole"),
+                   "kms:ReEncryptFrom", TOKEN_KEY, good, policies, False))
+    grant_only = load_policy({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:CreateGrant", "Resource": TOKEN_KEY}]},
+                             "<FanNotifierRole's IAM policy, which allows kms:CreateGrant>", "identity")
+    probes.append(("FanNotifier (its IAM allows kms:CreateGrant) kms:CreateGrant giving itself Decrypt, called directly (not by an AWS service)",
+                   session("FanNotifierRole"), "kms:CreateGrant", TOKEN_KEY, _self_grant(role("FanNotifierRole")),
+                   _kms_policies(ctx, grant_only), False))
     return _probe_rows(probes)
 
 
@@ -153,6 +174,9 @@ ESCALATIONS: tuple[tuple[str, str], ...] = (
     ("sqs:SetQueueAttributes", f"arn:aws:sqs:{REGION}:{ACCOUNT}:PaymentProcessingQueue"),
     ("sns:SetTopicAttributes", f"arn:aws:sns:{REGION}:{ACCOUNT}:TourTicketingTopic"),
     ("sts:AssumeRole", role("OrganizationAccountAccessRole", "333333333333")),
+    # The vendor's role name in an account that is not the vendor's (222222222222): anyone can create a
+    # role with that name in their own account and trust our account in it.
+    ("sts:AssumeRole", role("PaymentGatewayInvokeRole", "333333333333")),
     ("s3:GetObject", "arn:aws:s3:::exfiltration-bucket/cards.csv"),
     ("ec2:RunInstances", f"arn:aws:ec2:{REGION}:{ACCOUNT}:instance/*"),
 )
@@ -163,20 +187,40 @@ def _delegating() -> Policy:
     """A resource-side stand-in (key, trust or resource policy) that hands the decision to the caller's
     account's IAM: what is then allowed is exactly identity policy AND boundary."""
     return load_policy({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": ACCOUNT}, "Action": "*", "Resource": "*"}]},
-                       "<a key/trust/resource policy that delegates to account 111111111111>", "resource")
+                       "<the target's own key, trust or resource policy (the grader assumes it trusts account 111111111111)>", "resource")
 
 
 def _boundary_policies(ctx: CheckContext) -> PolicySet:
     return PolicySet((_allow_all(),), _delegating(), _policy(ctx, BOUNDARY, "boundary"))
 
 
+def _boundary_allows(boundary: Policy, request: AccessRequest) -> str:
+    """Which statement of the learner's boundary allowed ``request``: the one thing to change."""
+    context = request_context(request)
+    for statement in boundary.statements:
+        hit = statement_hit(boundary, statement, request, context)
+        if hit.outcome is Outcome.ALLOW:
+            return f"{hit}, and no Deny of the boundary refuses it"
+    return f"the boundary {boundary.origin}"
+
+
 @check("EXT.boundary.caps-escalation", exercise=EXERCISE, points=3)
 def caps_escalation(ctx: CheckContext) -> Result:
     policies = _boundary_policies(ctx)
-    probes = [(f"{fn} (someone attached an allow-everything policy to its role) {action} on {resource}", session(f"{fn}Role"),
-               action, resource, {}, policies, False)
-              for fn in ("PaymentProcessor", "FanNotifier") for action, resource in ESCALATIONS]
-    return _probe_rows(probes)
+    boundary = policies.boundary
+    assert boundary is not None
+    wrong, total = [], 0
+    for fn in ("PaymentProcessor", "FanNotifier"):
+        for action, resource in ESCALATIONS:
+            total += 1
+            request = AccessRequest(session(f"{fn}Role"), action, resource, {})
+            if evaluate(request, policies).allowed:
+                wrong.append(f"{fn}Role (someone attached an allow-everything policy to it) may {action} on {resource}: "
+                             f"allowed by {_boundary_allows(boundary, request)}; the boundary should cap it")
+    if not wrong:
+        return Result.ok()
+    return Result.parts(total - len(wrong), total, f"{len(wrong)} of {total} escalations allowed; first: {wrong[0]}",
+                        [Evidence.text("escalations the boundary allows", "\n".join(wrong))])
 
 
 @cache

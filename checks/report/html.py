@@ -76,8 +76,9 @@ def _check_row(record: CheckRecord) -> str:
 
 
 def _hint_html(record: CheckRecord) -> str:
+    """A failed check's hint and docs link; a passed check keeps only the link (nothing left to fix)."""
     docs = f' <a href="{escape(record.docs)}">Why it matters</a>' if record.docs else ""
-    return escape(record.hint) + docs
+    return ("" if record.passed else escape(record.hint)) + docs
 
 
 def _evidence_html(evidence: Evidence) -> str:

@@ -1,8 +1,11 @@
 """Money in one currency: its minor units, rounding to them, and conversion with the tour's rate table.
 
 Minor units come from CLDR through Babel (``get_currency_precision``), not from a hand-kept table:
-JPY has none, USD two, BHD three, and CLDR is where those facts are maintained. Amounts are
-``Decimal`` end to end; a conversion rounds once, at the end, half up (what the payment vendor does).
+JPY has none, USD two, BHD three. CLDR records the digits in everyday use, which for a few currencies
+differ from ISO 4217's (IQD: CLDR 0, ISO 3; RSD, LBP, IRR...: CLDR 0, ISO 2); the tour's currencies
+agree in both, and the confirmation is formatted from the same CLDR data, so what is charged is what
+is shown. Amounts are ``Decimal`` end to end; a conversion rounds once, at the end, half up (what the
+payment vendor does).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from babel.numbers import get_currency_precision
 
 
 def minor_units(currency: str) -> int:
-    """Digits after the decimal point of an ISO 4217 currency (JPY 0, USD 2, BHD 3)."""
+    """Digits after the decimal point of a currency as CLDR records them (JPY 0, USD 2, BHD 3)."""
     return get_currency_precision(currency)
 
 

@@ -84,8 +84,9 @@ def charge_amount(message: Mapping[str, Any], discount_percent: Decimal, current
     """
     expected = expected_total(message["tickets"], discount_percent, message["currency"])
     claimed = message.get("totalAmount")
-    if isinstance(claimed, bool) or not isinstance(claimed, int | Decimal | float | str):
-        raise TamperedTotal(f"totalAmount {claimed!r} is not an amount")
+    # After SNS and SQS the total is JSON: a number arrives as Decimal or int; a string stays a string.
+    if isinstance(claimed, bool) or not isinstance(claimed, int | Decimal | float):
+        raise TamperedTotal(f"totalAmount {claimed!r} is not a JSON number")
     try:
         matches = Decimal(str(claimed)) == expected
     except ArithmeticError:

@@ -90,3 +90,16 @@ def test_manifest_points_match_the_checks():
     manifest = read_manifest(STARTER)
     for exercise in manifest.exercises:
         assert exercise.points == sum(c.points for c in CHECKS if c.exercise == exercise.id), exercise.id
+
+
+def test_rounding_cases_separate_half_up_from_half_even():
+    """ROUND_HALF_EVEN (Decimal's default context, and Python's round()) must fail EXT.i18n.rounding on its
+    own cases, not only float artefacts such as round(2.675, 2) == 2.67."""
+    from decimal import ROUND_HALF_EVEN, Decimal
+
+    from checks.extension.i18n import MINOR_UNITS, ROUNDING
+
+    digits = MINOR_UNITS | {"EUR": 2}
+    differs = [amount for amount, currency, want in ROUNDING
+               if Decimal(amount).quantize(Decimal(1).scaleb(-digits[currency]), rounding=ROUND_HALF_EVEN) != Decimal(want)]
+    assert "0.125" in differs and "2.665" in differs

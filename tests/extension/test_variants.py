@@ -9,6 +9,9 @@ from typing import Any
 
 import pytest
 
+from checks.context import CheckContext
+from checks.extension.i18n import MESSAGES, _date_shapes, _message, _texts
+from checks.lab import read_manifest
 from tests.extension.conftest import grade, solution_json
 from tests.session1.conftest import failing
 
@@ -79,6 +82,24 @@ ALTERNATES = {
         {"Effect": "Allow", "Action": "*", "Resource": "*"},
         {"Sid": "OnlyTheFunctionsActions", "Effect": "Deny", "NotAction": NEEDED_ACTIONS, "Resource": "*"},
         {"Sid": "OnlyTheVendorRole", "Effect": "Deny", "Action": "sts:AssumeRole", "NotResource": "arn:aws:iam::222222222222:role/PaymentGatewayInvokeRole"})}},
+    "pricing: total type tested with numbers.Number, compared without Decimal(str())": {"edits": {PRICING: [
+        ("    if isinstance(claimed, bool) or not isinstance(claimed, int | Decimal | float):",
+         "    import numbers\n    if isinstance(claimed, bool) or not isinstance(claimed, numbers.Number):"),
+        ("matches = Decimal(str(claimed)) == expected", "matches = claimed == expected")]}},
+    "confirmation: RFC 4647 lookup by slicing, separator given to Locale.parse": {"edits": {CONFIRMATION: [(
+        '    subtags = tag.strip().replace("-", "_").split("_")\n    while subtags:\n        try:\n'
+        '            return Locale.parse("_".join(subtags))\n        except (ValueError, TypeError, UnknownLocaleError):\n            subtags.pop()\n',
+        '    parts = tag.strip().replace("_", "-").split("-")\n    for n in range(len(parts), 0, -1):\n        try:\n'
+        '            return Locale.parse("-".join(parts[:n]), sep="-")\n        except (ValueError, TypeError, UnknownLocaleError):\n            continue\n')]}},
+    "key policy: grants delegated only for AWS services (kms:GrantIsForAWSResource)": {"files": {KEY: edited(KEY, lambda d: d["Statement"].append(
+        {"Sid": "GrantsForAwsServicesOnly", "Effect": "Allow", "Principal": {"AWS": ROOT}, "Action": ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+         "Resource": "*", "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}}}))}},
+    "key policy: administration as the AWS console's key-administrator list, grants denied unless for a service": {"files": {KEY: edited(
+        KEY, lambda d: (d["Statement"][0].__setitem__("Action", ["kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*",
+                                                                 "kms:Revoke*", "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource",
+                                                                 "kms:UntagResource", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion"]),
+                        d["Statement"].append({"Sid": "NoSelfGrants", "Effect": "Deny", "Principal": "*", "Action": "kms:CreateGrant", "Resource": "*",
+                                               "Condition": {"Bool": {"kms:GrantIsForAWSResource": "false"}}})))}},
     "abac: statements split per action, Resource *, explicit deny on untagging": {"files": {ABAC: doc(
         *({"Effect": "Allow", "Action": action, "Resource": "*",
            "Condition": {"StringEquals": {"aws:ResourceTag/payment-vendor": VENDOR_TAG}}} for action in ("dynamodb:GetItem", "dynamodb:UpdateItem")),
@@ -136,7 +157,7 @@ MISTAKES = [
     ("confirmation: the date in UTC", {"edits": {CONFIRMATION: [(
         'tzinfo=get_timezone(message["venueTimeZone"])', 'tzinfo=get_timezone("UTC")')]}}, "EXT.i18n.concert-date"),
     ("confirmation: BCP 47 tags not understood", {"edits": {CONFIRMATION: [(
-        'return Locale.parse(tag.strip().replace("-", "_"))', "return Locale.parse(tag.strip())")]}}, "EXT.i18n.locale-fallback"),
+        'subtags = tag.strip().replace("-", "_").split("_")', 'subtags = tag.strip().split("_")')]}}, "EXT.i18n.locale-fallback"),
     ("key policy: ForAllValues on the context keys only", {"files": {KEY: doc(key_admin(), {
         "Effect": "Allow", "Principal": {"AWS": PP_ROLE}, "Action": CRYPTO, "Resource": "*",
         "Condition": {"ForAllValues:StringEquals": {"kms:EncryptionContextKeys": ["orderId", "purpose"]}}})}}, "EXT.kms.context-required"),
@@ -164,6 +185,48 @@ def test_single_mistake_fails_the_expected_check(variant, change, expected):
     results = grade(variant(**change))
     assert expected in failing(results), failing(results)
     assert results[expected].message, "a failing check must say what it saw"
+
+
+#: Wrong answers a blind learner trial found accepted, each now caught by a targeted probe: the variant
+#: fails exactly that check, and the message names what the probe saw (``said``).
+PROBED = [
+    ("pricing: a sale exactly one window old still counts", {"edits": {PRICING: [(
+        "recent = sum(1 for sold in sales if window_start < sold <= now)", "recent = sum(1 for sold in sales if window_start <= sold <= now)")]}},
+     "EXT.pricing.surge-offers", "exactly 5 minutes before"),
+    ("pricing: the age rounded to whole minutes (a sale 4 min 59 s old drops out)", {"edits": {PRICING: [(
+        "recent = sum(1 for sold in sales if window_start < sold <= now)",
+        'recent = sum(1 for sold in sales if sold <= now and round((now - sold) / timedelta(minutes=1)) < tiers["demand_window_minutes"])')]}},
+     "EXT.pricing.surge-offers", "4 min 59 s before"),
+    ("pricing: a numeric JSON string accepted as the total", {"edits": {PRICING: [(
+        "not isinstance(claimed, int | Decimal | float):", "not isinstance(claimed, int | Decimal | float | str):")]}},
+     "EXT.pricing.refuses-tampered", "as a JSON string"),
+    ("pricing: no type test, the total parsed from its text", {"edits": {PRICING: [(
+        "    if isinstance(claimed, bool) or not isinstance(claimed, int | Decimal | float):\n",
+        "    if claimed is None:\n")]}}, "EXT.pricing.refuses-tampered", "as a JSON string"),
+    ("money: quantize with the context's default rounding (half even)", {"edits": {MONEY: [(
+        "return Decimal(amount).quantize(Decimal(1).scaleb(-minor_units(currency)), rounding=ROUND_HALF_UP)",
+        "return Decimal(amount).quantize(Decimal(1).scaleb(-minor_units(currency)))")]}}, "EXT.i18n.rounding", "0.125"),
+    ("confirmation: a partly known tag falls back to en-US instead of its language", {"edits": {CONFIRMATION: [(
+        "            subtags.pop()\n", "            break\n")]}}, "EXT.i18n.locale-fallback", "de-XX"),
+    ("key policy: kms:Create* (with kms:CreateGrant) delegated to the account", {"files": {KEY: edited(
+        KEY, lambda d: d["Statement"][0]["Action"].__setitem__(0, "kms:Create*"))}}, "EXT.kms.only-payment-processor", "kms:CreateGrant"),
+    ("key policy: kms:CreateGrant delegated to the account without a condition", {"files": {KEY: edited(
+        KEY, lambda d: d["Statement"][0]["Action"].append("kms:CreateGrant"))}}, "EXT.kms.only-payment-processor", "kms:CreateGrant"),
+    ("key policy: the account gets everything but Encrypt, Decrypt, GenerateDataKey and CreateGrant (ReEncrypt* slips through)", {"files": {KEY: edited(
+        KEY, lambda d: d["Statement"].__setitem__(0, {"Sid": "AllButCrypto", "Effect": "Allow", "Principal": {"AWS": ROOT},
+                                                      "NotAction": [*CRYPTO, "kms:CreateGrant"], "Resource": "*"}))}},
+     "EXT.kms.only-payment-processor", "kms:ReEncryptFrom"),
+    ("boundary: the vendor's role name in any account", {"files": {BOUNDARY: edited(
+        BOUNDARY, lambda d: d["Statement"][6].__setitem__("Resource", "arn:aws:iam::*:role/PaymentGatewayInvokeRole"))}},
+     "EXT.boundary.caps-escalation", "333333333333:role/PaymentGatewayInvokeRole: allowed by statement 'CallThePaymentVendor'"),
+]
+
+
+@pytest.mark.parametrize(("change", "expected", "said"), [(c, e, s) for _, c, e, s in PROBED], ids=[m[0] for m in PROBED])
+def test_probed_mistake_fails_exactly_its_check(variant, change, expected, said):
+    results = grade(variant(**change))
+    assert failing(results) == [expected]
+    assert said in results[expected].message + "".join(e.content for e in results[expected].evidence), results[expected].message
 
 
 # -- bad input --------------------------------------------------------------------------------------
@@ -221,3 +284,18 @@ def test_missing_handler_file_is_named(variant, tmp_path):
     results = grade(lab)
     assert "confirmation" in results["EXT.i18n.concert-date"].message
     assert not {c for c in failing(results) if not c.startswith("EXT.i18n.")}
+
+
+def test_concert_date_failure_shows_what_the_code_wrote_not_the_expected_text(variant):
+    """The message names the locale, the time zone and the styles asked, quotes the learner's text and says
+    what it shows instead (here: the UTC time), never the strings Babel would write."""
+    lab = variant(edits={CONFIRMATION: [('tzinfo=get_timezone(message["venueTimeZone"])', 'tzinfo=get_timezone("UTC")')]})
+    result = grade(lab)["EXT.i18n.concert-date"]
+    shown = result.message + "".join(e.content for e in result.evidence)
+    assert "in UTC, not in the venue's time zone" in shown and "venueTimeZone America/New_York" in shown
+    ctx = CheckContext(lab, read_manifest(lab))
+    for tag, locale, concert, currency, total in MESSAGES:
+        dates, times = _date_shapes(_message(ctx, tag, concert, currency, total), locale)
+        text = _texts(ctx)[(tag, concert, currency, total)][0]
+        leaked = [s for s in dates | times if s not in text and (s in shown or s.encode("unicode_escape").decode("ascii") in shown)]
+        assert not leaked, leaked

@@ -1,7 +1,7 @@
 """Money in one currency: its minor units, rounding to them, and conversion with the tour's rate table.
 
 Amounts are ``Decimal`` end to end; a conversion rounds once, at the end, half up (what the payment
-vendor does). Babel is installed (``from babel.numbers import ...``): it knows every currency.
+vendor does). Babel is installed (``from babel.numbers import ...``): it reads CLDR's currency data.
 
 TODO (E2): this file was written for a US-only tour. See the lab's README, exercise E2.
 """
@@ -14,7 +14,7 @@ from typing import Any
 
 
 def minor_units(currency: str) -> int:
-    """Digits after the decimal point of an ISO 4217 currency (JPY 0, USD 2, BHD 3)."""
+    """Digits after the decimal point of a currency, as CLDR records them (JPY 0, USD 2, BHD 3)."""
     return 2  # every currency has cents... does it?
 
 

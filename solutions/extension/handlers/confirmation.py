@@ -3,7 +3,8 @@
 CLDR (through Babel) knows how each locale writes an amount (``1.234,50 €``, ``￥14,062``) and a date;
 hand-written formatting gets the separators, the symbol's place and the minor units wrong. The
 concert's date is shown in the venue's time zone: ``2024-07-11T00:00:00Z`` is the evening of
-10 July in New York. A missing or unknown ``fanLocale`` falls back to US English.
+10 July in New York. A tag Babel only partly knows loses subtags until Babel knows the rest
+(``de-XX`` is ``de``: RFC 4647 "Lookup"); a missing or wholly unknown ``fanLocale`` falls back to US English.
 """
 
 from __future__ import annotations
@@ -21,13 +22,20 @@ FALLBACK_LOCALE = Locale("en", "US")
 
 
 def fan_locale(tag: Any) -> Locale:
-    """The fan's locale from a BCP 47 tag (``de-DE``) or a POSIX one (``de_DE``); US English if unusable."""
+    """The fan's locale from a BCP 47 tag (``de-DE``) or a POSIX one (``de_DE``).
+
+    The last subtag is dropped until Babel knows the rest (``de-XX`` -> ``de``, RFC 4647 section 3.4);
+    US English when nothing of the tag is known, or there is no tag.
+    """
     if not isinstance(tag, str) or not tag.strip():
         return FALLBACK_LOCALE
-    try:
-        return Locale.parse(tag.strip().replace("-", "_"))
-    except (ValueError, TypeError, UnknownLocaleError):
-        return FALLBACK_LOCALE
+    subtags = tag.strip().replace("-", "_").split("_")
+    while subtags:
+        try:
+            return Locale.parse("_".join(subtags))
+        except (ValueError, TypeError, UnknownLocaleError):
+            subtags.pop()
+    return FALLBACK_LOCALE
 
 
 def confirmation_text(message: Mapping[str, Any]) -> str:
