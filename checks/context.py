@@ -24,6 +24,8 @@ class CheckContext:
 
     lab: Path
     manifest: Manifest
+    #: ``--aws-endpoint URL``: the moto server the end-to-end run goes to (None: moto in process).
+    endpoint: str | None = None
     _parsed: dict[str, Any | LabFileError] = field(default_factory=dict, repr=False, compare=False)
     _memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     _background: dict[str, background.Job] = field(default_factory=dict, repr=False, compare=False)

@@ -95,11 +95,16 @@ def lab_context(config: pytest.Config, lab: Path, manifest: Manifest, session: S
     contexts = config.stash.setdefault(CONTEXTS_KEY, {})
     if lab.resolve() in contexts:
         return contexts[lab.resolve()]
-    ctx = CheckContext(lab, manifest)
+    ctx = CheckContext(lab, manifest, endpoint=aws_endpoint(config))
     if session.background and _may_fork(config):
         ctx.start_background(session.background)
         contexts[lab.resolve()] = ctx
     return ctx
+
+
+def aws_endpoint(config: pytest.Config) -> str | None:
+    """``--aws-endpoint``, also before pytest has parsed its options (only the known args are, early)."""
+    return getattr(config.option, "tourlab_aws_endpoint", None) or getattr(config.known_args_namespace, "tourlab_aws_endpoint", None)
 
 
 def start_early(config: pytest.Config, labs: Iterable[Path]) -> None:

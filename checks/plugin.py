@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from checks import quick_exit
-from checks.items import CONTEXTS_KEY, RECORD_KEY, LabFolder, start_early
+from checks.items import CONTEXTS_KEY, RECORD_KEY, LabFolder, aws_endpoint, start_early
 from checks.lab import MANIFEST, LabFileError, labs_in_args, read_manifest
 from checks.record import REPORT_ATTR, CheckRecord
 from checks.report import html
@@ -55,6 +55,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="compute the slow end-to-end work in this process instead of forked children (slower; for benchmarks and debugging)",
     )
     group.addoption(
+        "--aws-endpoint",
+        dest="tourlab_aws_endpoint",
+        metavar="URL",
+        help="run the session 1 end-to-end pipeline against the moto server at URL (loopback; it is reset first) "
+             "instead of moto in process",
+    )
+    group.addoption(
         "--learner-view",
         dest="tourlab_learner_view",
         action="store_true",
@@ -79,8 +86,21 @@ def pytest_configure(config: pytest.Config) -> None:
     if labs and hasattr(config.option, "htmlpath"):
         config.option.htmlpath = config.option.htmlpath or str(html.default_report_path(labs, config.invocation_params.dir))
         config.option.self_contained_html = True
+    if aws_endpoint(config):
+        _check_aws_endpoint(str(aws_endpoint(config)))
     if labs:
         gc.freeze()  # see pytest_collection_finish
+
+
+def _check_aws_endpoint(url: str) -> None:
+    """A wrong ``--aws-endpoint`` is a usage error, said before anything is graded."""
+    from stack.cloud.remote import checked_endpoint  # boto3 and moto: only for a run that names an endpoint
+    from stack.endpoints import EndpointError
+
+    try:
+        checked_endpoint(url)
+    except EndpointError as exc:
+        raise pytest.UsageError(f"--aws-endpoint: {exc}") from None
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -124,6 +144,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         except (LabFileError, UnknownSession):
             continue  # collection reports it as a failing lab.toml item
         lines += header_lines(str(lab), manifest.title, manifest.session, session.enforcement)
+        if aws_endpoint(config) and manifest.session == 1:  # only its end-to-end run uses the endpoint
+            lines.append(f"tourlab: the end-to-end run targets the moto server at {aws_endpoint(config)} (over HTTP, reset first)")
     return lines
 
 

@@ -12,13 +12,11 @@ runtime, not in moto's Lambda (which cannot run code without Docker).
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 from boto3.dynamodb.types import TypeSerializer
 
@@ -113,22 +111,20 @@ def _kms_key(d: Deployment, logical_id: str, p: dict[str, Any]) -> tuple[Any, di
     args: dict[str, Any] = {"Description": p.get("Description", ""), "KeyUsage": p.get("KeyUsage", "ENCRYPT_DECRYPT")}
     if policy is not None:
         args["Policy"] = _json(policy)  # moto stores a mapping as a dict and then breaks describe_key
-    key_id = d.metadata.get(logical_id, {}).get("OfflineKeyId")
-    # AWS picks key ids and the API cannot be told one; moto draws a random one. A fixed id (from
-    # the template's Metadata) makes the key ARN something a lab file can name, and runs repeatable.
-    with mock.patch("moto.kms.models.generate_key_id", lambda multi_region=False: key_id) if key_id else contextlib.nullcontext():
-        meta = kms.create_key(**args)["KeyMetadata"]
+    # AWS picks key ids and the API cannot be told one. A fixed id (from the template's Metadata)
+    # makes the key ARN something a lab file can name, and runs repeatable (stack/cloud/pinned_keys.py).
+    meta = d.cloud.pinned_keys.create(kms, args, d.metadata.get(logical_id, {}).get("OfflineKeyId"))
     if p.get("EnableKeyRotation"):
-        kms.enable_key_rotation(KeyId=meta["KeyId"])
+        kms.enable_key_rotation(KeyId=d.cloud.pinned_keys.on_server(meta["KeyId"]))
     if p.get("Enabled") is False:
-        kms.disable_key(KeyId=meta["KeyId"])
+        kms.disable_key(KeyId=d.cloud.pinned_keys.on_server(meta["KeyId"]))
     if policy is not None:
         d.cloud.policies.keys[meta["Arn"]] = SourcedPolicy(json.loads(_json(policy)), _origin(d, f"{logical_id}/KeyPolicy"))
     return meta["KeyId"], {"Arn": meta["Arn"], "KeyId": meta["KeyId"]}
 
 
 def _kms_alias(d: Deployment, logical_id: str, p: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
-    d.cloud.client("kms").create_alias(AliasName=p["AliasName"], TargetKeyId=p["TargetKeyId"])
+    d.cloud.client("kms").create_alias(AliasName=p["AliasName"], TargetKeyId=d.cloud.pinned_keys.on_server(p["TargetKeyId"]))
     return p["AliasName"], {}
 
 
@@ -184,8 +180,7 @@ def subscription_attributes(p: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _subscription(d: Deployment, logical_id: str, p: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
-    arn = d.cloud.client("sns").subscribe(TopicArn=p["TopicArn"], Protocol=p["Protocol"], Endpoint=p["Endpoint"],
-                                          Attributes=subscription_attributes(p), ReturnSubscriptionArn=True)["SubscriptionArn"]
+    arn = d.cloud.subscribe(p["TopicArn"], p["Protocol"], p["Endpoint"], subscription_attributes(p))
     return arn, {"Arn": arn}
 
 

@@ -102,10 +102,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def open_direct(request: str | urllib.request.Request, timeout: float) -> Any:
+    """``urllib`` without the shell's ``HTTP(S)_PROXY``: an endpoint is reached directly, never via a proxy."""
+    return urllib.request.build_opener(urllib.request.ProxyHandler({})).open(request, timeout=timeout)
+
+
 def is_moto(url: str) -> bool:
     """True when ``url`` answers like a moto server (its ``/moto-api`` exists)."""
     try:
-        with urllib.request.urlopen(f"{url.rstrip('/')}/moto-api/config", timeout=2) as response:  # noqa: S310 - http(s) only
+        with open_direct(f"{url.rstrip('/')}/moto-api/config", timeout=2) as response:
             return 200 <= response.status < 300
     except (OSError, ValueError):
         return False

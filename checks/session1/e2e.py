@@ -3,6 +3,9 @@ purchase (fan club tickets) and a purchase without fan club tickets through ever
 
 Every denied call, failed delivery and dead-lettered message is reported with the function, the call
 and the file (and statement) to fix.
+
+With ``--aws-endpoint URL`` (:attr:`CheckContext.endpoint`) the run goes to that moto server over HTTP
+instead of moto in process; only these checks use it, and they must grade the same either way.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ TIMEOUT_S = 30.0
 
 def compute_run(ctx: CheckContext) -> PipelineRun:
     """Deploy the learner's files, run the purchases, summarise (the session's background work)."""
-    return pipeline.run(loader.overrides(ctx))
+    return pipeline.run(loader.overrides(ctx), endpoint=ctx.endpoint)
 
 
 def pipeline_run(ctx: CheckContext) -> PipelineRun:

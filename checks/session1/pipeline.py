@@ -6,6 +6,10 @@ the result: checks see only :class:`PipelineRun`, plain data.
 
 The customer managed key has the id the lab's files name (:data:`checks.session1.system.KEY_ID`):
 the template pins it for the offline deploy (``Metadata: OfflineKeyId``).
+
+With ``endpoint`` (the grader's ``--aws-endpoint URL``) the same run goes to a moto server over HTTP
+(:class:`stack.cloud.remote.RemoteCloud`) instead of moto in process; the summary must come out the
+same (``tests/deploy/test_grader_over_http.py``).
 """
 
 from __future__ import annotations
@@ -85,13 +89,21 @@ class PipelineRun:
     seconds: float = 0.0
 
 
-def run(overrides: Overrides, purchases: Sequence[str] = PURCHASES) -> PipelineRun:
-    """Deploy ``overrides`` with enforcement, send ``purchases``, drain the pipeline, summarise, close."""
+def run(overrides: Overrides, purchases: Sequence[str] = PURCHASES, endpoint: str | None = None) -> PipelineRun:
+    """Deploy ``overrides`` with enforcement, send ``purchases``, drain the pipeline, summarise, close.
+
+    ``endpoint``: the URL of a moto server to run on instead of moto in process (it is reset first).
+    """
     from stack.deploy import deploy
 
     started = time.perf_counter()
     catalogue = seed_data.load("purchases")
-    deployment = deploy(overrides, enforce=True)
+    if endpoint:
+        from stack.cloud.remote import RemoteCloud
+
+        deployment = deploy(overrides, enforce=True, cloud=RemoteCloud(endpoint))
+    else:
+        deployment = deploy(overrides, enforce=True)
     cloud = deployment.cloud
     try:
         result = PipelineRun()

@@ -3,12 +3,13 @@
 Kept in one module so that the rest of the offline cloud depends on moto's internals in one place
 (moto 5.x: ``sqs_backends[account][region].queues``, ``sns_backends[...].topics``). Everything
 here could be done with API calls; it is done in process because the event-source poller asks
-"when does the next message become visible?" after every empty poll.
+"when does the next message become visible?" after every empty poll. :class:`InProcess` is the
+:class:`~stack.cloud.state.CloudState` of an in-process cloud; the same questions asked of a moto
+server over HTTP are answered by :mod:`stack.cloud.server_state`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from moto.dynamodb.models import dynamodb_backends
@@ -16,23 +17,9 @@ from moto.kms import kms_backends
 from moto.ses.models import ses_backends
 from moto.sns import sns_backends
 from moto.sqs import sqs_backends
+from moto.sqs.models import Message
 
-
-@dataclass(frozen=True)
-class QueueEncryption:
-    """How a queue is encrypted: SSE-KMS (``key_ref`` set), SSE-SQS, or not at all."""
-
-    key_ref: str | None
-    reuse_seconds: int
-    sqs_managed: bool
-
-
-@dataclass(frozen=True)
-class QueueGauges:
-    visible: int
-    not_visible: int
-    delayed: int
-    oldest_age_s: float
+from stack.cloud.state import NO_QUEUE_ENCRYPTION, QueueEncryption, QueueGauges
 
 
 def _arn_parts(arn: str) -> tuple[str, str, str]:
@@ -43,22 +30,6 @@ def _arn_parts(arn: str) -> tuple[str, str, str]:
 def queue(arn: str) -> Any | None:
     region, account, name = _arn_parts(arn)
     return sqs_backends[account][region].queues.get(name)
-
-
-def queue_encryption(arn: str) -> QueueEncryption:
-    q = queue(arn)
-    if q is None:
-        return QueueEncryption(None, 300, False)
-    key = getattr(q, "kms_master_key_id", None) or None
-    reuse = int(getattr(q, "kms_data_key_reuse_period_seconds", 300) or 300)
-    managed = str(getattr(q, "sqs_managed_sse_enabled", "false")).lower() == "true" and not key
-    return QueueEncryption(key, reuse, managed)
-
-
-def visibility_timeout(arn: str) -> float:
-    """The queue's default visibility timeout in seconds (30 when the queue is gone)."""
-    q = queue(arn)
-    return float(getattr(q, "visibility_timeout", 30) or 0) if q is not None else 30.0
 
 
 def queue_gauges(arn: str, now_ms: float) -> QueueGauges:
@@ -81,38 +52,9 @@ def queue_gauges(arn: str, now_ms: float) -> QueueGauges:
     return QueueGauges(visible, not_visible, delayed, age)
 
 
-def next_visible_ms(arn: str, now_ms: float) -> float | None:
-    """When the earliest hidden or delayed message of the queue becomes receivable (None: nothing waits)."""
-    q = queue(arn)
-    if q is None:
-        return None
-    times = [max(m.visible_at, m.delayed_until or 0) + 1 for m in q._messages]
-    future = [t for t in times if t > now_ms]
-    if len(future) < len(times):
-        return now_ms  # something is receivable now
-    return min(future) if future else None
-
-
 def topic(arn: str) -> Any | None:
     region, account, _ = _arn_parts(arn)
     return sns_backends[account][region].topics.get(arn)
-
-
-def topic_key_ref(arn: str) -> str | None:
-    t = topic(arn)
-    return (getattr(t, "kms_master_key_id", "") or None) if t is not None else None
-
-
-def kms_key(account: str, region: str, ref: str) -> tuple[str, bool] | None:
-    """(ARN, enabled) of the customer key a key id, key ARN, alias or alias ARN names; None if none."""
-    backend = kms_backends[account][region]
-    try:
-        key = backend.keys.get(backend.any_id_to_key_id(ref))
-    except (KeyError, TypeError, AttributeError):
-        return None
-    if key is None:
-        return None
-    return key.arn, str(getattr(key, "key_state", "Enabled")) == "Enabled" and bool(getattr(key, "enabled", True))
 
 
 def table(account: str, region: str, name: str) -> Any:
@@ -126,3 +68,67 @@ def ses_sent_count(account: str, region: str) -> int:
     as ``SentLast24Hours``), read in process: a test harness asks after every case, and the API
     round trip cost more than the case's own SES call."""
     return int(ses_backends[account][region].sent_message_count)
+
+
+def dead_letter(arn: str, message: str, message_id: str) -> bool:
+    """Put ``message`` on the queue ``arn`` as SNS does for a subscription's DLQ (False: no such queue)."""
+    q = queue(arn)
+    if q is None:
+        return False
+    dead = Message(message_id, message)
+    dead.mark_sent()
+    q.add_message(dead)
+    return True
+
+
+class InProcess:
+    """The :class:`~stack.cloud.state.CloudState` of an account moto holds in this process."""
+
+    def __init__(self, account: str, region: str) -> None:
+        self.account, self.region = account, region
+
+    def queue_exists(self, arn: str) -> bool:
+        return queue(arn) is not None
+
+    def queue_arns(self) -> list[str]:
+        return [q.queue_arn for q in sqs_backends[self.account][self.region].queues.values()]
+
+    def queue_encryption(self, arn: str) -> QueueEncryption:
+        q = queue(arn)
+        if q is None:
+            return NO_QUEUE_ENCRYPTION
+        key = getattr(q, "kms_master_key_id", None) or None
+        reuse = int(getattr(q, "kms_data_key_reuse_period_seconds", 300) or 300)
+        managed = str(getattr(q, "sqs_managed_sse_enabled", "false")).lower() == "true" and not key
+        return QueueEncryption(key, reuse, managed)
+
+    def visibility_timeout(self, arn: str) -> float:
+        q = queue(arn)
+        return float(getattr(q, "visibility_timeout", 30) or 0) if q is not None else 30.0
+
+    def queue_gauges(self, arn: str, now_ms: float) -> QueueGauges:
+        return queue_gauges(arn, now_ms)
+
+    def next_visible_ms(self, arn: str, now_ms: float) -> float | None:
+        q = queue(arn)
+        if q is None:
+            return None
+        times = [max(m.visible_at, m.delayed_until or 0) + 1 for m in q._messages]
+        future = [t for t in times if t > now_ms]
+        if len(future) < len(times):
+            return now_ms  # something is receivable now
+        return min(future) if future else None
+
+    def topic_key_ref(self, arn: str) -> str | None:
+        t = topic(arn)
+        return (getattr(t, "kms_master_key_id", "") or None) if t is not None else None
+
+    def kms_key(self, ref: str) -> tuple[str, bool] | None:
+        backend = kms_backends[self.account][self.region]
+        try:
+            key = backend.keys.get(backend.any_id_to_key_id(ref))
+        except (KeyError, TypeError, AttributeError):
+            return None
+        if key is None:
+            return None
+        return key.arn, str(getattr(key, "key_state", "Enabled")) == "Enabled" and bool(getattr(key, "enabled", True))

@@ -24,9 +24,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from stack.cloud import backends, identity
+from stack.cloud import identity
 from stack.cloud.journal import InvocationRecord
 from stack.cloud.lambda_runtime import LambdaRuntime
+from stack.cloud.state import CloudState
 
 
 @dataclass
@@ -105,16 +106,17 @@ def failed_ids(record: InvocationRecord, batch_ids: Sequence[str], report_batch_
 class Poller:
     """Runs event source mappings one poll at a time (the caller advances the clock between polls)."""
 
-    def __init__(self, runtime: LambdaRuntime, sqs_client: Callable[[], Any], region: str) -> None:
+    def __init__(self, runtime: LambdaRuntime, sqs_client: Callable[[], Any], region: str, state: Callable[[], CloudState]) -> None:
         self.runtime = runtime
         self._sqs = sqs_client
         self.region = region
+        self._state = state
 
     def poll(self, mapping: EventSourceMapping) -> int:
         """One receive-invoke-delete cycle; returns how many messages were received."""
         if not mapping.enabled:
             return 0
-        if backends.queue_gauges(mapping.queue_arn, self.runtime.clock.now_ms()).visible == 0:
+        if self._state().queue_gauges(mapping.queue_arn, self.runtime.clock.now_ms()).visible == 0:
             # Nothing to receive: a real poller's empty long poll changes no state, so it is only
             # counted (moto's receive would cost a few milliseconds for the same answer).
             self.runtime.metrics.queue(mapping.queue_arn.rsplit(":", 1)[-1], "NumberOfEmptyReceives", 1, self.runtime.clock.now())
@@ -136,7 +138,7 @@ class Poller:
         mapping.receive_denied = False
         if not received:
             return 0
-        visible_again = self.runtime.clock.now() + backends.visibility_timeout(mapping.queue_arn)
+        visible_again = self.runtime.clock.now() + self._state().visibility_timeout(mapping.queue_arn)
         event = {"Records": [sqs_record(m, mapping.queue_arn, self.region) for m in received]}
         record = self.runtime.invoke(mapping.function, event, batch_size=len(received))
         keep = failed_ids(record, [m["MessageId"] for m in received], mapping.report_batch_item_failures)

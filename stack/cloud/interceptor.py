@@ -13,7 +13,12 @@ For a call made by a function (``identity.current``) or with credentials ``sts:A
 2. the virtual clock advances by the call's modelled latency (and a handler past its timeout is cut);
 3. ``lambda:Invoke`` of a function the runtime knows runs it in process.
 
-Calls with no principal are the operator's (deploy, grader): allowed, not journaled.
+Calls with no principal are the operator's (deploy, grader): allowed, not journaled. Calls made with
+:data:`SERVICE_KEY` are a service's own work that the runtime does itself against a moto server (SNS
+putting a delivery on a queue, :mod:`stack.cloud.fanout`): neither decided nor metered here, the
+delivery gate did both. After every successful call the cloud may act on it
+(:meth:`~stack.cloud.offline.OfflineCloud.observe_call`): over HTTP, what moto does inside a call in
+process (fan-out after ``Publish``, visibility of received messages) happens there.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from botocore import handlers
 from botocore.awsrequest import AWSResponse
 from botocore.response import StreamingBody
 
-from stack.cloud import backends, constants, identity, kms
+from stack.cloud import constants, identity, kms
 from stack.cloud.access import AccessRequest, Principal
 from stack.cloud.errors import ServiceError, access_denied
 from stack.cloud.journal import CallRecord
@@ -36,9 +41,12 @@ if TYPE_CHECKING:
     from stack.cloud.offline import OfflineCloud
 
 _PARAMS_KEY = "tourlab_api_params"
+_SERVICE_CALL = "tourlab_service_call"
 #: The access key of the operator's clients (deploy, grader, the runtime's own bookkeeping): their
 #: calls are never attributed to the function that happens to be running.
 OPERATOR_KEY = "AKIAOFFLINEOPERATOR0"
+#: The access key of a service's own calls (SNS delivering to a queue on a moto server).
+SERVICE_KEY = "AKIAOFFLINESERVICE00"
 _active: OfflineCloud | None = None
 
 
@@ -59,7 +67,9 @@ def _before_call(model: Any, params: dict[str, Any], request_signer: Any, contex
     if cloud is None:
         return None
     access_key = getattr(getattr(request_signer, "_credentials", None), "access_key", None)
-    if access_key == OPERATOR_KEY:
+    if access_key == SERVICE_KEY:
+        context[_SERVICE_CALL] = True
+    if access_key in (OPERATOR_KEY, SERVICE_KEY):
         return None
     principal = cloud.credentials.lookup(access_key) or identity.current.get()
     if principal is None:
@@ -102,7 +112,7 @@ def _implied_kms(cloud: OfflineCloud, request: AccessRequest, region: str) -> li
     """KMS requests SQS/SNS make for this request on an SSE-KMS queue or topic (aws-facts, Encryption)."""
     action = request.action
     if action == "sqs:SendMessage" or (action == "sqs:ReceiveMessage" and _has_receivable(cloud, request.resource)):
-        encryption = backends.queue_encryption(request.resource)
+        encryption = cloud.state.queue_encryption(request.resource)
         if not encryption.key_ref:
             return []
         key = cloud.resolve_key(encryption.key_ref)
@@ -112,7 +122,7 @@ def _implied_kms(cloud: OfflineCloud, request: AccessRequest, region: str) -> li
         cloud.kms_meter.use(request.principal, request.resource, key.arn, use, cloud.clock.now(), encryption.reuse_seconds)
         return kms.implied_requests(request.principal, use, key.arn, "sqs", region)
     if action == "sns:Publish" and request.resource.startswith("arn:aws:sns:"):
-        key_ref = backends.topic_key_ref(request.resource)
+        key_ref = cloud.state.topic_key_ref(request.resource)
         key = cloud.resolve_key(key_ref) if key_ref else None
         if key is None or isinstance(key, str):
             return []
@@ -123,7 +133,7 @@ def _implied_kms(cloud: OfflineCloud, request: AccessRequest, region: str) -> li
 
 def _has_receivable(cloud: OfflineCloud, queue_arn: str) -> bool:
     """SQS decrypts only when it returns messages: an empty receive needs no key."""
-    return backends.queue_gauges(queue_arn, cloud.clock.now_ms()).visible > 0
+    return cloud.state.queue_gauges(queue_arn, cloud.clock.now_ms()).visible > 0
 
 
 def _invoke_in_process(cloud: OfflineCloud, params: dict[str, Any]) -> tuple[AWSResponse, dict[str, Any]] | None:
@@ -149,7 +159,7 @@ def _invoke_in_process(cloud: OfflineCloud, params: dict[str, Any]) -> tuple[AWS
 def _after_call(http_response: Any, parsed: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
     """Bookkeeping once a call succeeded: issued credentials, SQS and SNS API metrics."""
     cloud = _active
-    if cloud is None or getattr(http_response, "status_code", 500) >= 300:
+    if cloud is None or getattr(http_response, "status_code", 500) >= 300 or context.get(_SERVICE_CALL):
         return
     service, operation = iam_prefix(model.service_model.endpoint_prefix), model.name
     params = context.get(_PARAMS_KEY, {})
@@ -172,6 +182,7 @@ def _after_call(http_response: Any, parsed: dict[str, Any], model: Any, context:
         topic = params["TopicArn"].split(":")[-1]
         cloud.metrics.topic(topic, "NumberOfMessagesPublished", 1, now)
         cloud.metrics.topic(topic, "PublishSize", len(str(params.get("Message", "")).encode()), now, "Bytes")
+    cloud.observe_call(service, operation, params, parsed)
 
 
 def _response(status: int, parsed: dict[str, Any]) -> tuple[AWSResponse, dict[str, Any]]:

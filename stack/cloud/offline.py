@@ -7,6 +7,11 @@ gate, the Lambda runtime and the event-source poller. :mod:`stack.deploy` fills 
 Safety (``DEVELOPERS.md``: never touch real AWS without an opt-in): while a cloud is open, the
 process environment has fake credentials, no profile, no config or credentials file and no custom
 endpoint, so a boto3 client can only reach moto, whatever the user's shell holds.
+
+The same runtime can drive a moto *server* instead of the in-process mock
+(:class:`stack.cloud.remote.RemoteCloud`, the grader's ``--aws-endpoint URL``): the hooks below
+(:meth:`OfflineCloud._in_process_moto`, :attr:`OfflineCloud.state`, :attr:`OfflineCloud.pinned_keys`,
+:meth:`OfflineCloud.subscribe`, :meth:`OfflineCloud.observe_call`) are where the two differ.
 """
 
 from __future__ import annotations
@@ -29,15 +34,16 @@ from moto import mock_aws
 from stack.cloud import backends, constants, interceptor, kms
 from stack.cloud.access import ALLOW_ALL, AccessRequest, Authorizer, PolicyBook, SourcedPolicy
 from stack.cloud.clock import VirtualClock, patched_moto_time
+from stack.cloud.constants import ACCOUNT, REGION
 from stack.cloud.delivery import DeliveryGate
 from stack.cloud.event_source import EventSourceMapping, Poller
 from stack.cloud.identity import CredentialBook
 from stack.cloud.journal import CallRecord, InvocationRecord, Journal
 from stack.cloud.lambda_runtime import LambdaRuntime, LogBuffer
 from stack.cloud.metrics import MetricsRecorder, put_all
+from stack.cloud.pinned_keys import MotoPinnedKeys, PinnedKeys
+from stack.cloud.state import CloudState
 
-ACCOUNT = "111111111111"
-REGION = "us-east-1"
 
 #: Variables that could point boto3 at real AWS or a real profile; removed while a cloud is open.
 _UNSAFE_ENV = (
@@ -117,6 +123,9 @@ class RunSummary:
 class OfflineCloud:
     """A running offline AWS account. Use as a context manager; one per process at a time."""
 
+    #: Where every client of this cloud sends its calls (None: moto's mock in this process).
+    endpoint_url: str | None = None
+
     def __init__(self, account: str = ACCOUNT, region: str = REGION, clock: VirtualClock | None = None) -> None:
         self.account, self.region = account, region
         self.clock = clock or VirtualClock()
@@ -128,9 +137,11 @@ class OfflineCloud:
         self.policies = PolicyBook()
         self.authorizer: Authorizer = ALLOW_ALL
         self.runtime = LambdaRuntime(self.clock, self.journal, self.metrics, self.logs)
+        self.state: CloudState = backends.InProcess(account, region)
+        self.pinned_keys: PinnedKeys = MotoPinnedKeys()
         self.mappings: list[EventSourceMapping] = []
-        self.poller = Poller(self.runtime, lambda: self.client("sqs", operator=False), region)
-        self.gate = DeliveryGate(lambda: self.authorizer, self.resolve_key, self.clock, self.journal, self.metrics, self.kms_meter)
+        self.poller = Poller(self.runtime, lambda: self.client("sqs", operator=False), region, lambda: self.state)
+        self.gate = DeliveryGate(lambda: self.authorizer, self.resolve_key, lambda: self.state, self.clock, self.journal, self.metrics, self.kms_meter)
         self._clients: dict[tuple[str, bool], Any] = {}
         self._stack = contextlib.ExitStack()
         self._sampled_minute = -1
@@ -151,11 +162,17 @@ class OfflineCloud:
             os.environ.pop(name, None)
         for name in [n for n in os.environ if n.startswith("AWS_ENDPOINT_URL")]:
             os.environ.pop(name)
+        if self.endpoint_url:  # handlers make their own clients: they reach the same endpoint, never via a proxy
+            os.environ.update({"AWS_ENDPOINT_URL": self.endpoint_url, "NO_PROXY": "*", "no_proxy": "*"})
         moto.core.utils.create_loader = _moto_models  # see _moto_models
-        for context in (mock_aws(), patched_moto_time(self.clock), self.gate.installed()):
+        for context in self._in_process_moto():
             self._stack.enter_context(context)
         boto3.setup_default_session(botocore_session=_session(), region_name=self.region)
         return self
+
+    def _in_process_moto(self) -> tuple[contextlib.AbstractContextManager[Any], ...]:
+        """moto answering in this process: its mock, its clock made virtual, SNS delivery gated."""
+        return mock_aws(), patched_moto_time(self.clock), self.gate.installed()
 
     def close(self) -> None:
         try:
@@ -175,8 +192,18 @@ class OfflineCloud:
         key = (service, operator)
         if key not in self._clients:
             credentials = {"aws_access_key_id": interceptor.OPERATOR_KEY, "aws_secret_access_key": "offline"} if operator else {}
-            self._clients[key] = boto3.client(service, region_name=self.region, **credentials)
+            endpoint = {"endpoint_url": self.endpoint_url} if self.endpoint_url else {}
+            self._clients[key] = boto3.client(service, region_name=self.region, **credentials, **endpoint)
         return self._clients[key]
+
+    def subscribe(self, topic_arn: str, protocol: str, endpoint: str, attributes: dict[str, str]) -> str:
+        """``sns:Subscribe`` as the operator; the subscription's ARN."""
+        return str(self.client("sns").subscribe(TopicArn=topic_arn, Protocol=protocol, Endpoint=endpoint, Attributes=attributes,
+                                                ReturnSubscriptionArn=True)["SubscriptionArn"])
+
+    def observe_call(self, service: str, operation: str, params: dict[str, Any], parsed: dict[str, Any]) -> None:
+        """A call succeeded (the interceptor's last word on it). In process, moto did inside the call
+        everything that follows from it (fan-out, visibility), so there is nothing left to do."""
 
     def set_authorizer(self, authorizer: Authorizer) -> None:
         self.authorizer = authorizer
@@ -189,7 +216,7 @@ class OfflineCloud:
         if alias in kms.MANAGED_ALIASES:
             arn = kms.managed_key_arn(alias, self.account, self.region)
             return kms.KeyInfo(arn, self.policies.key_policy(arn), managed=True)
-        found = backends.kms_key(self.account, self.region, ref)
+        found = self.state.kms_key(ref)
         if found is None:
             return f"KMS.NotFoundException: no key answers to {ref!r}"
         arn, enabled = found
@@ -232,7 +259,7 @@ class OfflineCloud:
             # A consumer whose receives are denied would retry forever on AWS; nothing it waits for
             # can change by waiting, so it does not keep the run going.
             movable = [m for m in self.mappings if m.enabled and not m.receive_denied]
-            waits = [t for m in movable if (t := backends.next_visible_ms(m.queue_arn, self.clock.now_ms())) is not None]
+            waits = [t for m in movable if (t := self.state.next_visible_ms(m.queue_arn, self.clock.now_ms())) is not None]
             if not waits:
                 idle = True
                 break
@@ -247,14 +274,15 @@ class OfflineCloud:
         if minute == self._sampled_minute:
             return
         self._sampled_minute = minute
-        sqs = backends.sqs_backends[self.account][self.region]
-        for name, queue in sqs.queues.items():
-            gauges = backends.queue_gauges(queue.queue_arn, self.clock.now_ms())
+        for arn in self.state.queue_arns():
+            name = arn.rsplit(":", 1)[-1]
+            gauges = self.state.queue_gauges(arn, self.clock.now_ms())
             now = self.clock.now()
             self.metrics.queue(name, "ApproximateNumberOfMessagesVisible", gauges.visible, now)
             self.metrics.queue(name, "ApproximateNumberOfMessagesNotVisible", gauges.not_visible, now)
             self.metrics.queue(name, "ApproximateNumberOfMessagesDelayed", gauges.delayed, now)
-            self.metrics.queue(name, "ApproximateAgeOfOldestMessage", gauges.oldest_age_s, now, "Seconds")
+            if gauges.oldest_age_s is not None:
+                self.metrics.queue(name, "ApproximateAgeOfOldestMessage", gauges.oldest_age_s, now, "Seconds")
 
     def _may_write_logs(self, group: str, stream: str) -> bool:
         """Lambda writes a function's logs with its execution role: no permission, no logs (as on AWS).
