@@ -11,6 +11,8 @@ from __future__ import annotations
 import gc
 import hashlib
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -75,46 +77,53 @@ def verdicts(ctx: Any) -> Verdicts:
 def in_two_processes(ctx: Any) -> Verdicts:
     """The verdicts from two processes at once (background work: this process is a forked child).
 
-    The sandbox's modules are imported first, once; then a child of this process grades 3c (the
-    mutants: the longest part) while this one grades 3a and 3b, each in its own sandbox. Were the
-    second child's result lost, 3c is graded here afterwards: the verdicts never depend on forking.
+    The sandbox is opened and the reference handlers loaded first, once; then a child of this
+    process, which starts with its own copy of all of it, grades 3c (the mutants: the longest part)
+    while this one grades 3a and 3b. Were that child's result lost, 3c is graded here afterwards:
+    the verdicts never depend on forking.
     """
     from checks import background
-    from stack.casestudies import sandbox  # noqa: F401 - loaded before the fork, so both halves share it
 
-    tests = background.Job.start(lambda: _tests_part(ctx))
-    result = _part(ctx, events_and_handlers=True, tests=False)
-    try:
-        graded = tests.result()
-    except background.Unavailable:
-        graded = _tests_part(ctx)
+    with _reference_sandbox() as (sandbox, reference):
+        tests = background.Job.start(lambda: _tests(ctx, sandbox, reference, Verdicts()))
+        result = _events_and_handlers(ctx, sandbox, Verdicts())
+        try:
+            graded = tests.result()
+        except background.Unavailable:
+            graded = _tests(ctx, sandbox, reference, Verdicts())
     result.mutation, result.tests_problem = graded.mutation, graded.tests_problem
     return result
 
 
-def _tests_part(ctx: Any) -> Verdicts:
-    return _part(ctx, events_and_handlers=False, tests=True)
-
-
 def _compute(ctx: Any) -> Verdicts:
-    """All verdicts in one sandbox (in process: class grading, ``tourlab watch``, the self-tests)."""
-    return _part(ctx, events_and_handlers=True, tests=True)
+    """All verdicts in one process (in process: class grading, ``tourlab watch``, the self-tests)."""
+    with _reference_sandbox() as (sandbox, reference):
+        return _tests(ctx, sandbox, reference, _events_and_handlers(ctx, sandbox, Verdicts()))
 
 
-def _part(ctx: Any, *, events_and_handlers: bool, tests: bool) -> Verdicts:
+@contextmanager
+def _reference_sandbox() -> Iterator[tuple[Sandbox, Path]]:
+    """An open sandbox running the reference handlers, and their staged folder."""
     from stack.casestudies.sandbox import Sandbox
 
     _freeze()
-    result = Verdicts()
     with Sandbox() as sandbox:
         reference = sandbox.staged(HANDLERS, "reference")
         sandbox.use(reference)
-        if events_and_handlers:
-            for scenario in ev.SCENARIOS:
-                result.events[scenario.file] = _event(ctx, sandbox, scenario)
-            _hidden(ctx, sandbox, result)
-        if tests:
-            _mutation(ctx, sandbox, result, reference)
+        yield sandbox, reference
+
+
+def _events_and_handlers(ctx: Any, sandbox: Sandbox, result: Verdicts) -> Verdicts:
+    """3a and 3b: the learner's events on the reference handlers, the hidden tests on theirs."""
+    for scenario in ev.SCENARIOS:
+        result.events[scenario.file] = _event(ctx, sandbox, scenario)
+    _hidden(ctx, sandbox, result)
+    return result
+
+
+def _tests(ctx: Any, sandbox: Sandbox, reference: Path, result: Verdicts) -> Verdicts:
+    """3c: the learner's tests on the reference handlers, then on each mutant."""
+    _mutation(ctx, sandbox, result, reference)
     return result
 
 
