@@ -1,4 +1,10 @@
-"""Fixtures shared by every self-test folder."""
+"""Fixtures shared by every self-test folder.
+
+The grader imports the offline cloud lazily (a grading process whose slow work is forked never loads
+moto). Self-tests that grade in process with ``pytester`` restore ``sys.modules`` afterwards, which
+would drop the modules a grading run imported and leave later tests with two generations of moto
+(one holding the queues, the other asked about them). Importing them here, once, keeps one.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,9 @@ import socket
 from typing import Any
 
 import pytest
+
+import stack.casestudies.sandbox  # noqa: F401 - see the module docstring
+import stack.deploy  # noqa: F401 - see the module docstring
 
 
 @pytest.fixture

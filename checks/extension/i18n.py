@@ -140,9 +140,19 @@ def local_prices(ctx: CheckContext) -> Result:
 MESSAGES = [("en-US", "en_US", "CONCERT001", "USD", "1234.50"), ("de-DE", "de_DE", "CONCERT004", "EUR", "1234.50"),
             ("ja-JP", "ja_JP", "CONCERT002", "JPY", "14062"), ("ar-BH", "ar_BH", "CONCERT003", "BHD", "33.652"),
             ("fr-FR", "fr_FR", "CONCERT004", "EUR", "99.90"), ("en-GB", "en_GB", "CONCERT002", "JPY", "15712")]
-FALLBACKS = [("pt-BR", "pt_BR", "a BCP 47 tag with a hyphen"), ("de_AT", "de_AT", "a POSIX tag with an underscore"),
-             ("de-XX", "de", "a tag whose region Babel does not know (drop subtags until it knows the rest)"),
-             ("xx-QQ", "en_US", "an unknown locale (fall back to en-US)"), (None, "en_US", "no fanLocale (fall back to en-US)")]
+#: fanLocale tags the fallback check sends: (tag, the locale Babel should use, what the tag is, concert, currency,
+#: total). README: a BCP 47 tag, or the POSIX form some older app versions send (de_AT reads as de-AT); a tag
+#: Babel only partly knows loses its last subtag until Babel knows the rest (RFC 4647 section 3.4 "Lookup",
+#: https://www.rfc-editor.org/rfc/rfc4647#section-3.4: zh-Hant-XX -> zh-Hant -> zh, the first Babel knows wins);
+#: nothing known, or no tag, is en-US. zh-Hant-XX is priced in yen because there the locales differ: Babel 2.18
+#: (CLDR 47) writes 14062 JPY as '¥14,062' for zh_Hant and 'JP¥14,062' for zh, so "the full tag, then the
+#: language alone" is caught (a money shape must stand alone: 'JP¥14,062' does not contain '¥14,062' as a whole).
+FALLBACKS = [("pt-BR", "pt_BR", "a BCP 47 tag with a hyphen", "CONCERT004", "EUR", "1234.50"),
+             ("de_AT", "de_AT", "a POSIX tag with an underscore, as older app versions send it", "CONCERT004", "EUR", "1234.50"),
+             ("de-XX", "de", "a tag whose region Babel does not know", "CONCERT004", "EUR", "1234.50"),
+             ("zh-Hant-XX", "zh_Hant", "a tag with a script and a region Babel does not know", "CONCERT002", "JPY", "14062"),
+             ("xx-QQ", "en_US", "an unknown locale", "CONCERT004", "EUR", "1234.50"),
+             (None, "en_US", "no fanLocale", "CONCERT004", "EUR", "1234.50")]
 
 
 def _message(ctx: CheckContext, tag: str | None, concert_id: str, currency: str, total: str) -> dict[str, Any]:
@@ -170,7 +180,7 @@ def _texts(ctx: CheckContext) -> dict[tuple[str | None, str, str, str], tuple[st
     def compute(c: CheckContext) -> dict[tuple[str | None, str, str, str], tuple[str | None, str | None]]:
         code, found = learner(c), {}
         keys = [(tag, concert, currency, total) for tag, _, concert, currency, total in MESSAGES]
-        keys += [(tag, "CONCERT004", "EUR", "1234.50") for tag, _, _ in FALLBACKS]
+        keys += [(tag, concert, currency, total) for tag, _, _, concert, currency, total in FALLBACKS]
         for key in keys:
             text, error = _one(code, "confirmation", "confirmation_text", _message(c, *key))
             found[key] = (text, error) if error is not None or isinstance(text, str) else (None, f"returned {type(text).__name__}, not text")
@@ -190,13 +200,26 @@ def money_format(ctx: CheckContext) -> Result:
     return _parts(rows, "totals not written as the fan's locale writes them")
 
 
+def _stands_alone(shape: str, text: str) -> bool:
+    """Whether ``shape`` occurs in ``text`` with no ASCII letter or digit glued to either side: '¥14,062' is
+    not in 'JP¥14,062' (another locale's symbol) nor '€1,234.50' in '€1,234.500'. Any other neighbour is
+    wording ('合計¥14,062', 'Total: 1.234,50 €.')."""
+    start = text.find(shape)
+    while start >= 0:
+        before, after = text[start - 1 : start], text[start + len(shape) : start + len(shape) + 1]
+        if not (before.isascii() and before.isalnum()) and not (after.isascii() and after.isalnum()):
+            return True
+        start = text.find(shape, start + 1)
+    return False
+
+
 def _money_problem(found: tuple[str | None, str | None], total: str, currency: str, locale: str, what: str) -> str | None:
     """Why the confirmation ``found`` lacks the total as ``locale`` writes it, or None."""
     text, error = found
     if error is not None or text is None:
         return f"{what}: confirmation_text {error}"
     shapes = _money_shapes(total, currency, locale)
-    if any(shape in text for shape in shapes):
+    if any(_stands_alone(shape, text) for shape in shapes):
         return None
     return (f"{what}: expected the total as {Locale.parse(locale).english_name} writes it "
             f"({' or '.join(repr(s) for s in sorted(shapes))}); the text was {_shown(text)!r}")
@@ -237,8 +260,8 @@ def concert_date(ctx: CheckContext) -> Result:
 @check("EXT.i18n.locale-fallback", exercise=EXERCISE, points=2)
 def locale_fallback(ctx: CheckContext) -> Result:
     texts = _texts(ctx)
-    rows = [_money_problem(texts[(tag, "CONCERT004", "EUR", "1234.50")], "1234.50", "EUR", locale, f"{what} ({tag!r})")
-            for tag, locale, what in FALLBACKS]
+    rows = [_money_problem(texts[(tag, concert, currency, total)], total, currency, locale, f"{what} ({tag!r}), {total} {currency}")
+            for tag, locale, what, concert, currency, total in FALLBACKS]
     return _parts(rows, "fanLocale tags not understood")
 
 

@@ -23,22 +23,43 @@ from checks.extension.surge import CAPACITY, CONCERT, DISCOUNT_PERCENT, Purchase
 EXERCISE = "e1-pricing"
 #: The demand window of pricing/tiers.yaml, for messages only (the grade compares with the reference).
 WINDOW = timedelta(minutes=5)
+#: How far before a purchase a message lists the section's sales: the window and a minute more, so that a
+#: sale just outside it shows too. The message states facts (the purchase time, the seats left, the sale
+#: times, the tier offered and the one given); which of them count is the learner's to work out.
+LISTED = WINDOW + timedelta(minutes=1)
 
 
-def _market_line(offer: Offer, section: str, note: str = "") -> str:
-    """``VIP at 14:07:30: 9 of 60 left, 14 sold in the 5 minutes before``: what the tier depends on."""
+def _times(sales: Sequence[datetime]) -> str:
+    """``14:25:00, 14:28:10 (x2), 14:29:50``: sale times in order, repeated times counted."""
+    counts: dict[datetime, int] = {}
+    for sold in sorted(sales):
+        counts[sold] = counts.get(sold, 0) + 1
+    return ", ".join(f"{t:%H:%M:%S}" + (f" (x{n})" if n > 1 else "") for t, n in counts.items()) or "none"
+
+
+def _market_line(offer: Offer, section: str) -> str:
+    """``GA, purchase at 14:30:00: 120 of 150 seats left; its sales since 14:24:00: 14:25:00, ...``: what the tier depends on."""
     state, at = offer.market[section], offer.purchase.at
-    recent = sum(1 for sold in state["sales"] if at - WINDOW < sold <= at)
-    return f"{section} at {at:%H:%M:%S}: {state['remaining']} of {state['capacity']} left, {recent} sold in the 5 minutes before{note}"
+    since = at - LISTED
+    listed = [sold for sold in state["sales"] if since <= sold <= at]
+    return (f"{section}, purchase at {at:%H:%M:%S}: {state['remaining']} of {state['capacity']} seats left; "
+            f"the section's sales since {since:%H:%M:%S}: {_times(listed)}")
 
 
-# -- the demand window's edge ----------------------------------------------------------------------------
-#: Two purchases on the edge of the demand window (README: "a sale exactly one window old no longer
-#: counts"): one threshold's worth of sales minus one well inside the window, plus one sale either exactly
-#: one window old (must not count: the standard tier) or one second younger (must count: high demand).
-#: The surge alone cannot tell ``now - window < sold`` from ``<=``: no sale falls on the instant.
+# -- edges the surge does not reach ----------------------------------------------------------------------
+#: Purchases on the edges of the tier rules, which no purchase of the seeded surge falls on:
+#: - the demand window (README: a sale exactly one window old no longer counts): one threshold's worth of
+#:   sales minus one well inside the window, plus one sale either exactly one window old (must not count:
+#:   standard) or one second younger (must count: high demand); tells ``now - window < sold`` from ``<=``;
+#: - the remaining-seats percentage (README: "at most that percent of the capacity left"): exactly 10 % of
+#:   GA (15 of 150) and of VIP (6 of 60) left is last-seats, one seat more (16 of 150) is not; tells
+#:   ``remaining * 100 > pct * capacity`` (skip the tier) from ``>=``.
 EDGE_AT = datetime(2024, 5, 1, 14, 30, tzinfo=UTC)
-EDGE_CASES = (("ORD650000001", WINDOW, "exactly 5 minutes before"), ("ORD650000002", WINDOW - timedelta(seconds=1), "4 min 59 s before"))
+#: (order, section, seats left, age of the sale on the window's edge or None)
+EDGE_CASES: tuple[tuple[str, str, int | None, timedelta | None], ...] = (
+    ("ORD650000001", "GA", None, WINDOW), ("ORD650000002", "GA", None, WINDOW - timedelta(seconds=1)),
+    ("ORD650000003", "GA", 15, None), ("ORD650000004", "GA", 16, None), ("ORD650000005", "VIP", 6, None),
+)
 
 
 def _threshold(tiers: Mapping[str, Any]) -> int:
@@ -46,24 +67,35 @@ def _threshold(tiers: Mapping[str, Any]) -> int:
     return int(next(tier["sales_in_window_at_least"] for tier in tiers["tiers"] if "sales_in_window_at_least" in tier))
 
 
-def _edge_offers(ctx: CheckContext) -> list[tuple[Offer, str]]:
-    """(the reference's offer, what the market line adds) for each window-edge purchase."""
+def _edge_market(section: str, left: int | None, age: timedelta | None, threshold: int) -> dict[str, dict[str, Any]]:
+    """SeatInventory for one edge purchase: the other section calm, ``section`` on its edge."""
+    market = {}
+    for name, capacity in CAPACITY.items():
+        remaining = left if name == section and left is not None else capacity * 4 // 5
+        sold = capacity - remaining
+        # Sales long before the window (the on-sale opened at 14:00), then the edge's recent ones.
+        sales = [EDGE_AT - timedelta(minutes=30) + timedelta(seconds=7 * k) for k in range(sold)]
+        if name == section and age is not None:
+            sales = sales[: sold - threshold] + [EDGE_AT - timedelta(seconds=10 * (k + 1)) for k in range(threshold - 1)] + [EDGE_AT - age]
+        market[name] = {"remaining": remaining, "capacity": capacity, "sales": sorted(sales)}
+    return market
+
+
+def _edge_offers(ctx: CheckContext) -> list[Offer]:
+    """The reference's offer for each edge purchase."""
     data, ref = price_data(ctx), reference()
-    inside = [EDGE_AT - timedelta(seconds=10 * (k + 1)) for k in range(_threshold(data.tiers) - 1)]
     made = []
-    for order, age, said in EDGE_CASES:
-        market = {s: {"remaining": capacity * 4 // 5, "capacity": capacity, "sales": []} for s, capacity in CAPACITY.items()}
-        market["GA"]["sales"] = sorted([*inside, EDGE_AT - age])
+    for order, section, left, age in EDGE_CASES:
+        market = _edge_market(section, left, age, _threshold(data.tiers))
         request = {"orderId": order, "fanId": "FAN650000000", "concertId": CONCERT, "paymentStatus": "Pending",
-                   "tickets": [{"seatNumber": "G31", "section": "GA", "isFanClubMember": False}],
+                   "tickets": [{"seatNumber": f"{section[0]}31", "section": section, "isFanClubMember": False}],
                    "purchaseTimestamp": EDGE_AT.isoformat(), "fanContact": {"email": "fan@example.com"}, "fanLocale": "en-US"}
         locked = ref.call("pricing", "lock_prices", *data.lock_args(copy.deepcopy(request), copy.deepcopy(market), EDGE_AT))
-        note = f" (the oldest of them {said}, at {EDGE_AT - age:%H:%M:%S})" if age < WINDOW else f", and one more {said}, at {EDGE_AT - age:%H:%M:%S}"
-        made.append((Offer(Purchase(request, EDGE_AT, EDGE_AT), market, locked, lambda *_: Decimal(0)), note))
+        made.append(Offer(Purchase(request, EDGE_AT, EDGE_AT), market, locked, lambda *_: Decimal(0)))
     return made
 
 
-def _lock_problem(mine: Any, offer: Offer, note: str = "") -> str | None:
+def _lock_problem(mine: Any, offer: Offer) -> str | None:
     """The first way the learner's locked message differs from the reference offer, or None."""
     expected = offer.locked
     order = expected["orderId"]
@@ -73,8 +105,8 @@ def _lock_problem(mine: Any, offer: Offer, note: str = "") -> str | None:
         return f"{order}: {len(mine['tickets'])} ticket(s) in the message, the purchase has {len(expected['tickets'])}"
     for got, want in zip(mine["tickets"], expected["tickets"], strict=True):
         if not isinstance(got, Mapping) or got.get("price") != want["price"] or got.get("priceTier") != want["priceTier"]:
-            shown = (got.get("price"), got.get("priceTier")) if isinstance(got, Mapping) else got
-            return (f"{order}: seat {want['seatNumber']} ({_market_line(offer, want['section'], note)}) was offered "
+            shown = f"{money(got.get('price'))} ({got.get('priceTier')})" if isinstance(got, Mapping) else repr(got)
+            return (f"{order}: seat {want['seatNumber']} ({_market_line(offer, want['section'])}) was offered "
                     f"{want['price']} ({want['priceTier']}); your lock gave {shown}")
     if mine.get("currency") != expected["currency"]:
         return f"{order}: currency {mine.get('currency')!r}, the concert sells in {expected['currency']}"
@@ -122,9 +154,8 @@ def surge_offers(ctx: CheckContext) -> Result:
     for offer, mine in lock_report(ctx):
         problem = str(mine) if isinstance(mine, Exception) else _lock_problem(mine, offer)
         rows.append((offer.locked["orderId"], problem))
-    edges = _edge_offers(ctx)
-    for (offer, mine), (_, note) in zip(_locks(ctx, [offer for offer, _ in edges]), edges, strict=True):
-        problem = str(mine) if isinstance(mine, Exception) else _lock_problem(mine, offer, note)
+    for offer, mine in _locks(ctx, _edge_offers(ctx)):
+        problem = str(mine) if isinstance(mine, Exception) else _lock_problem(mine, offer)
         rows.append((offer.locked["orderId"], problem))
     return _parts(rows, "purchases locked a price that was not the one offered", "purchases priced differently from the offer", every_fan=True)
 
@@ -176,6 +207,9 @@ def _tampered(offer: Offer) -> list[tuple[str, dict[str, Any]]]:
     everyone = undiscounted * (100 - DISCOUNT_PERCENT) / 100
     cases = [
         ("one cent less", total - Decimal("0.01")),
+        # README: "When totalAmount is not exactly that ... it must raise". A total with digits below the
+        # currency's minor unit is not the locked amount, even though it rounds to it.
+        ("four tenths of a cent more", total + Decimal("0.004")),
         ("zero", 0),
         ("negative", -total),
         ("the prices without the fan club discount (an overcharge)", undiscounted),

@@ -115,17 +115,21 @@ def context_required(ctx: CheckContext) -> Result:
     return _probe_rows(probes)
 
 
-def _self_grant(grantee: str) -> dict[str, Any]:
-    """The context of a CreateGrant a role makes for itself, directly (not an AWS service acting for it).
+def _self_grant(grantee: str, **constraint: str) -> dict[str, Any]:
+    """The context of a CreateGrant a role makes directly (not an AWS service acting for it) for ``grantee``.
 
     KMS grants (https://docs.aws.amazon.com/kms/latest/developerguide/grants.html): a grant lets its
     grantee use the key in cryptographic operations, and it never shows in the key policy. Whoever may
     call kms:CreateGrant on the key may therefore give any principal Decrypt. ``kms:GrantIsForAWSResource``
     is true only when an AWS service integrated with KMS calls CreateGrant on the principal's behalf
     (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-is-for-aws-resource),
-    the constraint the default key policy puts on the grants of key users.
+    the constraint the default key policy puts on the grants of key users. ``constraint``: the grant's
+    encryption context constraint, which a CreateGrant request presents as ``kms:EncryptionContext:KEY``
+    (in a CreateGrant request the kms:EncryptionContext keys are those of the grant's constraint:
+    https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-encryption-context).
     """
-    return {"kms:GrantIsForAWSResource": False, "kms:GranteePrincipal": grantee, "kms:GrantOperations": ["Decrypt"]}
+    return {"kms:GrantIsForAWSResource": False, "kms:GranteePrincipal": grantee, "kms:GrantOperations": ["Decrypt"],
+            **_kms_context(**constraint)}
 
 
 @check("EXT.kms.only-payment-processor", exercise=EXERCISE, points=2)
@@ -144,6 +148,13 @@ def only_payment_processor(ctx: CheckContext) -> Result:
     probes.append(("FanNotifier (its IAM allows kms:CreateGrant) kms:CreateGrant giving itself Decrypt, called directly (not by an AWS service)",
                    session("FanNotifierRole"), "kms:CreateGrant", TOKEN_KEY, _self_grant(role("FanNotifierRole")),
                    _kms_policies(ctx, grant_only), False))
+    # PaymentProcessorRole may use the key, but not hand it on: a grant it creates for another role gives that
+    # role Decrypt without the key policy ever naming it (grants.html above). A grant for an AWS service
+    # (kms:GrantIsForAWSResource) or for PaymentProcessorRole itself is not probed: either may stay allowed.
+    for label, constraint in (("", {}), (" constrained to the payment-token context", {"orderId": "ORD987654321", "purpose": PURPOSE})):
+        probes.append((f"PaymentProcessor (its IAM allows kms:*) kms:CreateGrant giving FanNotifierRole Decrypt{label}, called directly",
+                       session("PaymentProcessorRole"), "kms:CreateGrant", TOKEN_KEY, _self_grant(role("FanNotifierRole"), **constraint),
+                       policies, False))
     return _probe_rows(probes)
 
 

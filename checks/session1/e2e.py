@@ -15,6 +15,7 @@ from checks.context import CheckContext
 from checks.session1 import loader, pipeline, probes
 from checks.session1 import system as s
 from checks.session1.pipeline import Denial, FailedDelivery, PipelineRun
+from stack.cloud.iam.evaluate import CONDITION_UNMET, NOT_NAMED
 
 RUN_KEY = "session1:pipeline"
 TIMEOUT_S = 30.0
@@ -40,8 +41,10 @@ def fix_for_denial(d: Denial) -> str:
     """The file (and statement) a learner should open for this denied call."""
     if d.reason.startswith("explicit deny") and d.policy:
         return f"{_statement(d.policy, d.statement, d.sid)} denies it"
-    if d.action.startswith("kms:") and "neither names the caller nor delegates" in d.reason:
+    if d.action.startswith("kms:") and NOT_NAMED in d.reason:
         return f"{s.KEY_POLICY_FILE}: the key policy does not let this role use the key"
+    if d.action.startswith("kms:") and CONDITION_UNMET in d.reason:
+        return f"{s.KEY_POLICY_FILE}: a key policy statement covers this role, but its condition does not hold for this call"
     if d.function == "PaymentProcessor" and d.action == "sts:AssumeRole":
         return f"{s.GATEWAY_FILE}: no statement allows it"
     if d.function in s.IAM_FILES:
@@ -63,8 +66,8 @@ def fix_for_delivery(f: FailedDelivery) -> str:
 
 def _pointer(d: Denial) -> str:
     """`` (logs: ...)``: what to think about for this kind of denied call, when it is a function's own."""
-    if d.function not in s.IAM_FILES or d.reason.startswith("explicit deny") or "neither names the caller" in d.reason:
-        return ""  # not the role's own IAM to fix: the line already names the statement or the key policy
+    if d.function not in s.IAM_FILES or d.reason.startswith("explicit deny") or NOT_NAMED in d.reason or CONDITION_UNMET in d.reason:
+        return ""  # not the role's own IAM to fix: the line already names the statement, the key or the trust policy
     words = probes.pointer(d.function, d.action)
     return f" ({words})" if words else ""
 

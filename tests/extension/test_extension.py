@@ -103,3 +103,21 @@ def test_rounding_cases_separate_half_up_from_half_even():
     differs = [amount for amount, currency, want in ROUNDING
                if Decimal(amount).quantize(Decimal(1).scaleb(-digits[currency]), rounding=ROUND_HALF_EVEN) != Decimal(want)]
     assert "0.125" in differs and "2.665" in differs
+
+
+def test_grader_never_passes_a_float_total():
+    """README, E1: PaymentProcessor parses the SQS body with json.loads(..., parse_float=Decimal)
+    (stack/handlers/ticketing_common.py), so a JSON number reaches charge_amount as Decimal or int, never
+    float, and accepting or refusing a float is not graded: no message the grader sends carries one."""
+    import json
+    from decimal import Decimal
+
+    from checks.context import CheckContext
+    from checks.extension.market import delivered, offers
+    from checks.extension.pricing import _honest, _tampered
+
+    assert isinstance(json.loads('{"t": 246.40}', parse_float=Decimal)["t"], Decimal)
+    ctx = CheckContext(SOLUTION, read_manifest(SOLUTION))
+    for offer in offers(ctx)[:5]:
+        for _, message in [*_tampered(offer), *_honest(offer), ("delivered", delivered(offer.locked))]:
+            assert not isinstance(message.get("totalAmount"), float), message.get("totalAmount")

@@ -100,6 +100,20 @@ ALTERNATES = {
                                                                  "kms:UntagResource", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion"]),
                         d["Statement"].append({"Sid": "NoSelfGrants", "Effect": "Deny", "Principal": "*", "Action": "kms:CreateGrant", "Resource": "*",
                                                "Condition": {"Bool": {"kms:GrantIsForAWSResource": "false"}}})))}},
+    "key policy: PaymentProcessorRole may create grants only for AWS services": {"files": {KEY: edited(KEY, lambda d: d["Statement"].append(
+        {"Sid": "ServiceGrants", "Effect": "Allow", "Principal": {"AWS": PP_ROLE}, "Action": "kms:CreateGrant", "Resource": "*",
+         "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}}}))}},
+    "key policy: PaymentProcessorRole may create grants only for itself (kms:GranteePrincipal)": {"files": {KEY: edited(KEY, lambda d: d["Statement"].append(
+        {"Sid": "OwnGrants", "Effect": "Allow", "Principal": {"AWS": PP_ROLE}, "Action": "kms:CreateGrant", "Resource": "*",
+         "Condition": {"StringEquals": {"kms:GranteePrincipal": PP_ROLE}}}))}},
+    "pricing: the seats rule as a fraction (remaining / capacity <= pct / 100)": {"edits": {PRICING: [(
+        'if "remaining_percent_at_most" in tier and remaining * 100 > tier["remaining_percent_at_most"] * capacity:',
+        'if "remaining_percent_at_most" in tier and not Decimal(remaining) / Decimal(capacity) <= Decimal(tier["remaining_percent_at_most"]) / 100:')]}},
+    "pricing: the total compared after a Decimal.normalize (same value, more digits allowed)": {"edits": {PRICING: [(
+        "matches = Decimal(str(claimed)) == expected", "matches = Decimal(str(claimed)).normalize() == expected.normalize()")]}},
+    "confirmation: the separator detected, then split on it": {"edits": {CONFIRMATION: [(
+        '    subtags = tag.strip().replace("-", "_").split("_")\n',
+        '    sep = "-" if "-" in tag else "_"\n    subtags = tag.strip().split(sep)\n')]}},
     "abac: statements split per action, Resource *, explicit deny on untagging": {"files": {ABAC: doc(
         *({"Effect": "Allow", "Action": action, "Resource": "*",
            "Condition": {"StringEquals": {"aws:ResourceTag/payment-vendor": VENDOR_TAG}}} for action in ("dynamodb:GetItem", "dynamodb:UpdateItem")),
@@ -192,11 +206,11 @@ def test_single_mistake_fails_the_expected_check(variant, change, expected):
 PROBED = [
     ("pricing: a sale exactly one window old still counts", {"edits": {PRICING: [(
         "recent = sum(1 for sold in sales if window_start < sold <= now)", "recent = sum(1 for sold in sales if window_start <= sold <= now)")]}},
-     "EXT.pricing.surge-offers", "exactly 5 minutes before"),
+     "EXT.pricing.surge-offers", "purchase at 14:30:00: 120 of 150 seats left; the section's sales since 14:24:00: 14:25:00, "),
     ("pricing: the age rounded to whole minutes (a sale 4 min 59 s old drops out)", {"edits": {PRICING: [(
         "recent = sum(1 for sold in sales if window_start < sold <= now)",
         'recent = sum(1 for sold in sales if sold <= now and round((now - sold) / timedelta(minutes=1)) < tiers["demand_window_minutes"])')]}},
-     "EXT.pricing.surge-offers", "4 min 59 s before"),
+     "EXT.pricing.surge-offers", "the section's sales since 14:24:00: 14:25:01, "),
     ("pricing: a numeric JSON string accepted as the total", {"edits": {PRICING: [(
         "not isinstance(claimed, int | Decimal | float):", "not isinstance(claimed, int | Decimal | float | str):")]}},
      "EXT.pricing.refuses-tampered", "as a JSON string"),
@@ -208,6 +222,24 @@ PROBED = [
         "return Decimal(amount).quantize(Decimal(1).scaleb(-minor_units(currency)))")]}}, "EXT.i18n.rounding", "0.125"),
     ("confirmation: a partly known tag falls back to en-US instead of its language", {"edits": {CONFIRMATION: [(
         "            subtags.pop()\n", "            break\n")]}}, "EXT.i18n.locale-fallback", "de-XX"),
+    # Finding: "the full tag, then the language alone, then en-US" is not RFC 4647 Lookup (zh-Hant-XX is zh-Hant).
+    ("confirmation: the full tag, then the language alone (zh-Hant-XX read as zh)", {"edits": {CONFIRMATION: [(
+        "            subtags.pop()\n", "            subtags = subtags[:1] if len(subtags) > 1 else []\n")]}},
+     "EXT.i18n.locale-fallback", "'zh-Hant-XX'"),
+    ("confirmation: only BCP 47 hyphens understood (a POSIX de_AT falls back)", {"edits": {CONFIRMATION: [
+        ('subtags = tag.strip().replace("-", "_").split("_")', 'subtags = tag.strip().split("-")'),
+        ('return Locale.parse("_".join(subtags))', 'return Locale.parse("-".join(subtags), sep="-")')]}}, "EXT.i18n.locale-fallback", "'de_AT'"),
+    # Finding: "at most 10 %" made exclusive still scored full marks: 15 of 150 seats left is last-seats.
+    ("pricing: the seats rule made exclusive (remaining*100 >= pct*capacity skips the tier)", {"edits": {PRICING: [(
+        'remaining * 100 > tier["remaining_percent_at_most"] * capacity', 'remaining * 100 >= tier["remaining_percent_at_most"] * capacity')]}},
+     "EXT.pricing.surge-offers", "15 of 150 seats left"),
+    ("pricing: the seats rule one seat too generous (16 of 150 is not at most 10 %)", {"edits": {PRICING: [(
+        'remaining * 100 > tier["remaining_percent_at_most"] * capacity', '(remaining - 1) * 100 > tier["remaining_percent_at_most"] * capacity')]}},
+     "EXT.pricing.surge-offers", "16 of 150 seats left"),
+    # Finding: round_money(totalAmount) == expected accepted 246.404 for a locked 246.40.
+    ("pricing: the claimed total rounded before the comparison", {"edits": {PRICING: [(
+        "matches = Decimal(str(claimed)) == expected", 'matches = round_money(Decimal(str(claimed)), message["currency"]) == expected')]}},
+     "EXT.pricing.refuses-tampered", "four tenths of a cent more"),
     ("key policy: kms:Create* (with kms:CreateGrant) delegated to the account", {"files": {KEY: edited(
         KEY, lambda d: d["Statement"][0]["Action"].__setitem__(0, "kms:Create*"))}}, "EXT.kms.only-payment-processor", "kms:CreateGrant"),
     ("key policy: kms:CreateGrant delegated to the account without a condition", {"files": {KEY: edited(
@@ -216,6 +248,13 @@ PROBED = [
         KEY, lambda d: d["Statement"].__setitem__(0, {"Sid": "AllButCrypto", "Effect": "Allow", "Principal": {"AWS": ROOT},
                                                       "NotAction": [*CRYPTO, "kms:CreateGrant"], "Resource": "*"}))}},
      "EXT.kms.only-payment-processor", "kms:ReEncryptFrom"),
+    # Finding: PaymentProcessorRole with an unconditional kms:CreateGrant could give FanNotifierRole Decrypt through a grant.
+    ("key policy: PaymentProcessorRole may create any grant", {"files": {KEY: edited(KEY, lambda d: d["Statement"].append(
+        {"Sid": "PaymentProcessorGrants", "Effect": "Allow", "Principal": {"AWS": PP_ROLE}, "Action": "kms:CreateGrant", "Resource": "*"}))}},
+     "EXT.kms.only-payment-processor", "kms:CreateGrant giving FanNotifierRole Decrypt, called directly"),
+    ("key policy: kms:CreateGrant in PaymentProcessorRole's statement (its context condition does not stop a grant to another role)", {"files": {
+        KEY: edited(KEY, lambda d: d["Statement"][1]["Action"].append("kms:CreateGrant"))}},
+     "EXT.kms.only-payment-processor", "giving FanNotifierRole Decrypt constrained to the payment-token context"),
     ("boundary: the vendor's role name in any account", {"files": {BOUNDARY: edited(
         BOUNDARY, lambda d: d["Statement"][6].__setitem__("Resource", "arn:aws:iam::*:role/PaymentGatewayInvokeRole"))}},
      "EXT.boundary.caps-escalation", "333333333333:role/PaymentGatewayInvokeRole: allowed by statement 'CallThePaymentVendor'"),

@@ -35,7 +35,10 @@ Supported keys (:data:`SUPPORTED_KEYS`, names case-insensitive): the global keys
 attribute-based access control ``aws:PrincipalTag/*``, ``aws:ResourceTag/*``, ``aws:RequestTag/*``
 and ``aws:TagKeys`` (the caller supplies them in the request context); ``sts:ExternalId``;
 ``kms:ViaService``, ``kms:CallerAccount``, ``kms:EncryptionContext:*``,
-``kms:EncryptionContextKeys``, ``kms:GrantIsForAWSResource``; ``sns:Protocol``, ``sns:Endpoint``;
+``kms:EncryptionContextKeys``, ``kms:GrantIsForAWSResource`` and the other keys of a ``kms:CreateGrant``
+request, ``kms:GranteePrincipal``, ``kms:RetiringPrincipal``, ``kms:GrantOperations`` and
+``kms:GrantConstraintType`` (AWS KMS Developer Guide, "AWS KMS condition keys",
+https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html); ``sns:Protocol``, ``sns:Endpoint``;
 ``ses:FromAddress``, ``ses:Recipients``; ``dynamodb:Attributes``, ``dynamodb:Select``,
 ``dynamodb:ReturnValues``, ``dynamodb:LeadingKeys`` (fine-grained access to items and attributes);
 ``cloudwatch:namespace``.
@@ -70,7 +73,8 @@ SUPPORTED_KEYS: frozenset[str] = frozenset(
         "aws:PrincipalArn", "aws:PrincipalAccount", "aws:PrincipalType", "aws:PrincipalServiceName",
         "aws:SourceIp", "aws:RequestedRegion", "aws:ResourceAccount", "aws:CalledVia",
         "sts:ExternalId", "kms:ViaService", "kms:CallerAccount", "kms:EncryptionContextKeys",
-        "kms:GrantIsForAWSResource", "sns:Protocol", "sns:Endpoint", "ses:FromAddress",
+        "kms:GrantIsForAWSResource", "kms:GranteePrincipal", "kms:RetiringPrincipal", "kms:GrantOperations",
+        "kms:GrantConstraintType", "sns:Protocol", "sns:Endpoint", "ses:FromAddress",
         "ses:Recipients", "dynamodb:Attributes", "dynamodb:Select", "dynamodb:ReturnValues",
         "dynamodb:LeadingKeys", "cloudwatch:namespace", "aws:TagKeys",
     )
@@ -252,6 +256,27 @@ def evaluate_clause(clause: Clause, context: Mapping[str, tuple[str, ...]], *, v
     if op.set_operator == "ForAnyValue" or (not op.set_operator and not op.negated):
         return any(holds(v) for v in values)
     return all(holds(v) for v in values)
+
+
+def unmet_condition(clauses: tuple[Clause, ...], context: Mapping[str, tuple[str, ...]], *, variables: bool = False) -> str | None:
+    """The first clause that does not hold, in words, or ``None`` when every clause holds.
+
+    ``StringEquals kms:EncryptionContext:purpose = payment-token (the request has no
+    kms:EncryptionContext:purpose)``: the operator, key and values as written, then what the request
+    carries for that key (or that the engine cannot evaluate the clause: it fails closed).
+    """
+    for clause in clauses:
+        result = evaluate_clause(clause, context, variables=variables)
+        if result is True:
+            continue
+        written = f"{clause.operator_text} {clause.key} = {' or '.join(clause.values) or '(no value)'}"
+        if result is None:
+            return f"{written} (this engine cannot evaluate it: unsupported operator or key, so it does not hold)"
+        actual = context.get(clause.key.lower())
+        if not actual:
+            return f"{written} (the request has no {clause.key})"
+        return f"{written} (the request has {clause.key} = {', '.join(actual)})"
+    return None
 
 
 def evaluate_conditions(clauses: tuple[Clause, ...], context: Mapping[str, tuple[str, ...]], *,

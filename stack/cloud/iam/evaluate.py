@@ -16,10 +16,16 @@ from typing import Literal
 
 from stack.cloud.access import AccessDecision, AccessRequest, Decision, Principal
 from stack.cloud.iam.arn import arn_matches, named_account, wildcard_matches
-from stack.cloud.iam.conditions import evaluate_conditions, request_values
+from stack.cloud.iam.conditions import evaluate_conditions, request_values, unmet_condition
 from stack.cloud.iam.parse import Policy, Principals, Statement
 
 ResourceSide = Literal["resource", "key", "trust"]
+
+#: The words of the two implicit denies of a key or trust policy (the root of trust), for callers that
+#: route a learner to the key or trust policy file (checks/session1/e2e.py): no statement of the policy
+#: names the caller or its account for this action, or one does but its condition does not hold.
+NOT_NAMED = "neither names the caller nor delegates to its account"
+CONDITION_UNMET = "but its condition does not hold"
 
 
 class Outcome(Enum):
@@ -170,6 +176,28 @@ def _hits(policies: Sequence[Policy], request: AccessRequest, context: Mapping[s
     return [h for h in hits if h.outcome is not Outcome.NOT_APPLICABLE]
 
 
+def _unmet_grant(side: Policy | None, request: AccessRequest, context: Mapping[str, tuple[str, ...]]) -> str | None:
+    """``statement 'Sid' (#1) in key policy ... names the caller, but its condition does not hold: ...``.
+
+    An Allow statement of the key or trust policy that matches the action, the resource and the caller
+    (itself first, else its account) and only fails on its Condition. A request refused for a missing
+    encryption context or ExternalId is then not reported as "the policy does not name the caller":
+    it does, and the condition is what to look at (AWS decides the same way: a statement whose
+    condition does not match does not apply, IAM User Guide, "Condition element";
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition.html).
+    """
+    if side is None:
+        return None
+    near = [h for h in (statement_hit(side, s, request, context) for s in side.statements if s.effect == "Allow")
+            if h.outcome is Outcome.NOT_APPLICABLE and h.principal is not PrincipalMatch.NONE]
+    hit = next((h for h in near if h.principal is PrincipalMatch.DIRECT), None) or next(iter(near), None)
+    if hit is None:
+        return None
+    unmet = unmet_condition(hit.statement.conditions, context, variables=hit.policy.substitutes_variables)
+    via = "names the caller" if hit.principal is PrincipalMatch.DIRECT else "delegates to the caller's account"
+    return f"{hit} {via}, {CONDITION_UNMET}" + (f": {unmet}" if unmet else "")
+
+
 #: Where an explicit deny was, in the words AWS appends to AccessDenied, by policy kind.
 _DENY_WHERE = {"identity": "an identity-based policy", "boundary": "a permissions boundary"}
 
@@ -246,7 +274,10 @@ def evaluate(request: AccessRequest, policies: PolicySet, *, resource_account: s
             return _decision("Allow", f"allowed: {delegated} {via}, and {identity_label} allows", "", deciding)
         if delegated is not None:
             return _decision("ImplicitDeny", f"implicit deny: {delegated} admits the caller's account but no identity-based policy allows {action}", no_identity)
-        return _decision("ImplicitDeny", f"implicit deny: the {side_kind} policy neither names the caller nor delegates to its account", no_resource)
+        unmet = _unmet_grant(side, request, context)
+        if unmet is not None:
+            return _decision("ImplicitDeny", f"implicit deny: {unmet}", no_resource)
+        return _decision("ImplicitDeny", f"implicit deny: the {side_kind} policy {NOT_NAMED}", no_resource)
 
     if principal.is_service:
         if direct is not None:
