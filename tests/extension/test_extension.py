@@ -4,15 +4,13 @@ failing checks, the solution's handlers are the reference, and the lab folder is
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
-
-import pytest
 
 from checks.extension import CHECKS
 from checks.lab import installed_lab, read_manifest
 from checks.sessions import installed_session, package_name
 from tests.extension.conftest import SOLUTION, STARTER, grade
+from tests.lab_runs import graded
 from tests.session1.conftest import failing
 
 REFERENCE = Path(__file__).resolve().parents[2] / "stack" / "extension"
@@ -38,23 +36,15 @@ STARTER_FAILING = [
 ]
 
 
-def _graded(pytester: pytest.Pytester, source: Path, tmp_path: Path) -> dict:
-    lab = tmp_path / source.parent.name / source.name
-    shutil.copytree(source, lab, ignore=shutil.ignore_patterns("reports", ".tourlab-state.json", "__pycache__"))
-    out = tmp_path / "results.json"
-    pytester.runpytest(str(lab), "--results-json", str(out), "-p", "no:cacheprovider")
-    return json.loads(out.read_text())
-
-
 def test_solution_scores_full_marks(pytester, tmp_path):
-    results = _graded(pytester, SOLUTION, tmp_path)
+    results = graded(pytester, SOLUTION, tmp_path)
     assert results["tests"], "no checks ran"
     assert results["score"] == sum(t["max_score"] for t in results["tests"])
     assert [t["name"] for t in results["tests"] if t["status"] != "passed"] == []
 
 
 def test_starter_scores_in_range_and_fails_exactly_the_pinned_checks(pytester, tmp_path):
-    results = _graded(pytester, STARTER, tmp_path)
+    results = graded(pytester, STARTER, tmp_path)
     total = sum(t["max_score"] for t in results["tests"])
     assert total == 52
     assert 0.20 * total <= results["score"] <= 0.40 * total, results["score"]

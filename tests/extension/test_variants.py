@@ -3,7 +3,6 @@ bad input costs only the checks that need it, with a message naming the file (an
 
 from __future__ import annotations
 
-import copy
 import time
 from typing import Any
 
@@ -12,7 +11,9 @@ import pytest
 from checks.context import CheckContext
 from checks.extension.i18n import MESSAGES, _date_shapes, _message, _texts
 from checks.lab import read_manifest
+from tests import policy_documents
 from tests.extension.conftest import grade, solution_json
+from tests.policy_documents import doc
 from tests.session1.conftest import failing
 
 A = "111111111111"
@@ -25,14 +26,9 @@ PRICING, MONEY, CONFIRMATION = "handlers/pricing.py", "handlers/money.py", "hand
 KEY, BOUNDARY, ABAC = "security/key-policy.json", "security/permissions-boundary.json", "security/vendor-abac.json"
 
 
-def doc(*statements: dict[str, Any]) -> dict[str, Any]:
-    return {"Version": "2012-10-17", "Statement": list(statements)}
-
-
 def edited(relpath: str, change) -> dict[str, Any]:
-    document = copy.deepcopy(solution_json(relpath))
-    change(document)
-    return document
+    """The solution's JSON file at ``relpath`` after ``change(document)`` (which edits it in place)."""
+    return policy_documents.edited(solution_json(relpath), change)
 
 
 def key_admin() -> dict[str, Any]:

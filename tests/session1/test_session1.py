@@ -4,7 +4,6 @@ checks, needed.yaml matches a fresh reference run, and the end-to-end check name
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from checks.context import CheckContext
 from checks.lab import read_manifest
 from checks.session1 import cost, e2e, loader, needs, pipeline
 from tests.session1.conftest import SOLUTION, STARTER
+from tests.lab_runs import graded
 
 #: Every check the starter fails. A change that stops a check catching a deliberate gap fails here.
 STARTER_FAILING = [
@@ -44,22 +44,14 @@ STARTER_FAILING = [
 ]
 
 
-def _graded(pytester: pytest.Pytester, source: Path, tmp_path: Path) -> dict:
-    lab = tmp_path / source.parent.name / source.name
-    shutil.copytree(source, lab, ignore=shutil.ignore_patterns("reports", ".tourlab-state.json"))
-    out = tmp_path / "results.json"
-    pytester.runpytest(str(lab), "--results-json", str(out), "-p", "no:cacheprovider")
-    return json.loads(out.read_text())
-
-
 def test_solution_scores_full_marks(pytester, tmp_path):
-    results = _graded(pytester, SOLUTION, tmp_path)
+    results = graded(pytester, SOLUTION, tmp_path)
     assert results["score"] == sum(t["max_score"] for t in results["tests"])
     assert [t["name"] for t in results["tests"] if t["status"] != "passed"] == []
 
 
 def test_starter_scores_in_range_and_fails_exactly_the_pinned_checks(pytester, tmp_path):
-    results = _graded(pytester, STARTER, tmp_path)
+    results = graded(pytester, STARTER, tmp_path)
     total = sum(t["max_score"] for t in results["tests"])
     assert 0.20 * total <= results["score"] <= 0.40 * total, results["score"]
     failed = sorted(t["name"].split(":", 1)[0].split()[-1] for t in results["tests"] if t["status"] != "passed")

@@ -6,11 +6,12 @@ directly on them (no deployment), so a hundred variants cost well under a second
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import pytest
 
+from tests import policy_documents
+from tests.policy_documents import doc
 from tests.session1.conftest import failing, grade, solution_json
 
 A, R = "111111111111", "us-east-1"
@@ -23,15 +24,9 @@ def q(name: str) -> str:
     return f"arn:aws:sqs:{R}:{A}:{name}"
 
 
-def doc(*statements: dict[str, Any]) -> dict[str, Any]:
-    return {"Version": "2012-10-17", "Statement": list(statements)}
-
-
 def edited(relpath: str, change) -> dict[str, Any]:
     """The solution's JSON file at ``relpath`` after ``change(document)`` (which edits it in place)."""
-    document = copy.deepcopy(solution_json(relpath))
-    change(document)
-    return document
+    return policy_documents.edited(solution_json(relpath), change)
 
 
 def sid(document: dict[str, Any], name: str) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from stack.cloud.access import AccessRequest, Principal
 from stack.cloud.iam.evaluate import PolicySet, evaluate
 from stack.cloud.iam.explain import explain_file
 from stack.cloud.iam.parse import PolicyKind, load_policy
+from tests.policy_documents import doc
 
 ACCOUNT, VENDOR = "111111111111", "222222222222"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/PaymentProcessorRole"
@@ -22,10 +23,6 @@ QUEUE = f"arn:aws:sqs:us-east-1:{ACCOUNT}:PaymentProcessingQueue"
 TABLE = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/Orders-NYC"
 KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/33333333-3333-3333-3333-333333333333"
 ROOT = f"arn:aws:iam::{ACCOUNT}:root"
-
-
-def doc(*statements: dict[str, Any], version: str | None = "2012-10-17") -> dict[str, Any]:
-    return ({"Version": version} if version else {}) | {"Statement": list(statements)}
 
 
 def allow(action: Any = "*", resource: Any = "*", **extra: Any) -> dict[str, Any]:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from stack.cloud.access import AccessRequest, Authorizer, PolicyBook, Principal, SourcedPolicy
 from stack.cloud.iam import enforce
 from stack.cloud.iam.enforce import PolicyAuthorizer
+from tests.policy_documents import doc
 
 ACCOUNT = "111111111111"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/SeatInventoryUpdaterRole"
@@ -17,10 +16,6 @@ TOPIC = f"arn:aws:sns:us-east-1:{ACCOUNT}:TourTicketingTopic"
 KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/22222222-2222-2222-2222-222222222222"
 VENDOR_ROLE = "arn:aws:iam::222222222222:role/PaymentVendorRole"
 SESSION = Principal.assumed_role(ROLE, "SeatInventoryUpdater")
-
-
-def doc(*statements: dict[str, Any]) -> dict[str, Any]:
-    return {"Version": "2012-10-17", "Statement": list(statements)}
 
 
 def store() -> PolicyBook:

@@ -9,6 +9,7 @@ import pytest
 from stack.cloud.access import AccessRequest, Principal
 from stack.cloud.iam.evaluate import PolicySet, evaluate
 from stack.cloud.iam.parse import PolicyKind, load_policy
+from tests.policy_documents import doc
 
 ACCOUNT, VENDOR = "111111111111", "222222222222"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/SeatInventoryUpdaterRole"
@@ -35,10 +36,6 @@ def stmt(effect: str = "Allow", action: Any = "*", resource: Any = "*", **extra:
     if resource is not None:
         body["Resource"] = resource
     return {**body, **extra}
-
-
-def doc(*statements: dict[str, Any]) -> dict[str, Any]:
-    return {"Version": "2012-10-17", "Statement": list(statements)}
 
 
 def decide(principal: Principal, action: str, resource: str, identity: list[dict[str, Any]],

@@ -11,6 +11,7 @@ from checks.least_privilege import analyse_resource_policy, analyse_role
 from stack.cloud.iam.findings import Finding
 from stack.cloud.iam.parse import PolicyKind, load_policy
 from stack.cloud.iam.reach import Universe
+from tests.policy_documents import doc
 
 ACCOUNT = "111111111111"
 QUEUE = f"arn:aws:sqs:us-east-1:{ACCOUNT}:SeatInventoryQueue"
@@ -25,10 +26,6 @@ def findings(system: dict[str, Any], universe: Universe, role: str, *documents: 
     spec = system["roles"][role]
     policies = [load_policy(d, f"{role}-{i}.json", "identity") for i, d in enumerate(documents or [spec["policy"]])]
     return analyse_role(policies, [tuple(c) for c in spec["needed"]], universe, [tuple(c) for c in spec["accepted"]])
-
-
-def doc(*statements: dict[str, Any]) -> dict[str, Any]:
-    return {"Version": "2012-10-17", "Statement": list(statements)}
 
 
 def allow(action: Any, resource: Any, **extra: Any) -> dict[str, Any]:
