@@ -17,7 +17,7 @@ from typing import Any
 
 from babel import Locale
 from babel.dates import format_date, format_time, get_timezone
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal, get_currency_precision, get_currency_symbol
 
 from checks.check import CheckCode, Evidence, Result, check
 from checks.context import CheckContext
@@ -221,8 +221,29 @@ def _money_problem(found: tuple[str | None, str | None], total: str, currency: s
     shapes = _money_shapes(total, currency, locale)
     if any(_stands_alone(shape, text) for shape in shapes):
         return None
-    return (f"{what}: expected the total as {Locale.parse(locale).english_name} writes it "
-            f"({' or '.join(repr(s) for s in sorted(shapes))}); the text was {_shown(text)!r}")
+    return (f"{what}: the total is not written as {Locale.parse(locale).english_name} writes {currency} amounts"
+            f"{_money_diagnosis(text, total, currency, locale)}; the text was {_shown(text)!r}")
+
+
+def _en_us_number(total: str, currency: str) -> str:
+    """``1,234.50``: the amount with en_US separators and the currency's digits, without a sign."""
+    digits = get_currency_precision(currency)
+    return format_decimal(Decimal(total), format="#,##0" + ("." + "0" * digits if digits else ""), locale="en_US")
+
+
+def _money_diagnosis(text: str, total: str, currency: str, locale: str) -> str:
+    """What the text shows instead (en_US's way, another currency's sign, a bare number), never the
+    expected text."""
+    seen = []
+    if locale != "en_US" and any(_stands_alone(shape, text) for shape in _money_shapes(total, currency, "en_US")):
+        seen.append("it is written as en_US writes it, whatever the fan's locale")
+    elif locale != "en_US" and _stands_alone(_en_us_number(total, currency), text):
+        seen.append("the number has en_US separators")
+    elif any(_stands_alone(plain, text) for plain in {total, str(Decimal(total).normalize())}):
+        seen.append("it appears as a bare number, without the locale's separators")
+    signs = {other: get_currency_symbol(other, locale="en_US") for other in ("USD", "EUR", "JPY", "BHD") if other != currency}
+    seen += [f"it carries the {other} sign {sign!r}" for other, sign in signs.items() if sign in text]
+    return f" ({'; '.join(seen)})" if seen else ""
 
 
 def _date_diagnosis(text: str, message: Mapping[str, Any], locale: str, missing: list[str]) -> str:

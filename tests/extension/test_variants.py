@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from checks.context import CheckContext
-from checks.extension.i18n import MESSAGES, _date_shapes, _message, _texts
+from checks.extension.i18n import MESSAGES, _date_shapes, _message, _money_shapes, _texts
 from checks.lab import read_manifest
 from tests import policy_documents
-from tests.extension.conftest import grade, solution_json
+from tests.extension.conftest import STARTER, grade, solution_json
 from tests.policy_documents import doc
 from tests.session1.conftest import failing
 
@@ -334,3 +334,16 @@ def test_concert_date_failure_shows_what_the_code_wrote_not_the_expected_text(va
         text = _texts(ctx)[(tag, concert, currency, total)][0]
         leaked = [s for s in dates | times if s not in text and (s in shown or s.encode("unicode_escape").decode("ascii") in shown)]
         assert not leaked, leaked
+
+
+def test_money_format_failure_says_what_the_text_shows_not_the_expected_total():
+    """The starter writes every total the en_US way with a dollar sign: the message says so, and never
+    quotes how the fan's locale would write the total."""
+    result = grade(STARTER)["EXT.i18n.money-format"]
+    shown = result.message + "".join(str(e.content) for e in result.evidence)
+    assert "the number has en_US separators" in shown and "it carries the USD sign" in shown
+    texts = _texts(CheckContext(STARTER, read_manifest(STARTER)))
+    for tag, locale, concert, currency, total in MESSAGES:
+        text = texts[(tag, concert, currency, total)][0] or ""
+        leaked = [s for s in _money_shapes(total, currency, locale) if s in shown and s not in text]
+        assert not leaked, (tag, leaked)
