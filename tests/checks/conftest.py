@@ -1,4 +1,4 @@
-"""Tiny throwaway labs for the grader's self-tests: a fake session 7 defined right here, never a real one.
+"""Tiny throwaway labs for the grader's self-tests, graded with the fake session 7 (``tests/fake_session.py``).
 
 The fake session reaches the plugin through :class:`checks.sessions.FixedSessions`, an in-process plugin
 object passed to ``pytester.runpytest(plugins=[...])``. The ``pytester`` plugin itself is enabled by
@@ -13,46 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from checks.check import CheckCode, Evidence, Result, Session, Words, check
-from checks.context import CheckContext
+from checks.check import CheckCode, Session, Words
 from checks.sessions import FixedSessions
+from tests.fake_session import NUMBER, WORDS, encrypted, scoped_resources, version
 
-SESSION = 7
+SESSION = NUMBER
 ENFORCEMENT = "IAM identity policies: enforced; SMS: simulated"
-
-
-@check("S7.iam.scoped-resources", exercise="iam", points=3)
-def scoped_resources(ctx: CheckContext) -> Result:
-    """Partial credit: one part per statement whose Resource is not a wildcard."""
-    statements = ctx.data("iam/policy.json")["Statement"]
-    wild = [s for s in statements if s.get("Resource") == "*"]
-    evidence = [Evidence.json(f"statement {s.get('Sid', '?')}", s) for s in wild]
-    message = f"iam/policy.json: {len(wild)} statement(s) allow Resource \"*\"" if wild else ""
-    return Result.parts(len(statements) - len(wild), len(statements), message, evidence)
-
-
-@check("S7.iam.version", exercise="iam", points=2)
-def version(ctx: CheckContext) -> Result:
-    if ctx.data("iam/policy.json").get("Version") == "2012-10-17":
-        return Result.ok()
-    return Result.fail("iam/policy.json: Version is not 2012-10-17")
-
-
-@check("S7.kms.encrypted", exercise="kms", points=4, visibility="after_due_date")
-def encrypted(ctx: CheckContext) -> Result:
-    if ctx.data("kms/queue.yaml").get("encrypted") is True:
-        return Result.ok()
-    return Result.fail("kms/queue.yaml: the queue is not encrypted", [Evidence.text("setting", "encrypted: false")])
-
-
 CHECKS = [scoped_resources, version, encrypted]
-
-WORDS = {
-    "S7.iam.scoped-resources": Words("Policy names its resources", "Which ARNs does the function touch?",
-                                     "https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html"),
-    "S7.iam.version": Words("Policy has the current language version", "Which Version string do AWS examples use?"),
-    "S7.kms.encrypted": Words("Queue is encrypted", "What does SSE-KMS need on the queue?"),
-}
 
 MANIFEST = """\
 session = 7

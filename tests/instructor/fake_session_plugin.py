@@ -1,4 +1,5 @@
-"""A tiny fake session 7 for the instructor tooling's self-tests, and the lab folders that go with it.
+"""The fake session 7 (``tests/fake_session.py``) plus a handler exercise, for the instructor tooling's
+self-tests, and the lab folders that go with it.
 
 Loaded in a grading child process with ``-p tests.instructor.fake_session_plugin`` (an
 :class:`checks.isolation.Instructor` knob, never something a submission can ask for). It needs no
@@ -21,8 +22,8 @@ import pytest
 from checks.check import Result, Session, Words, check
 from checks.context import CheckContext
 from checks.sessions import RESOLVER_KEY, UnknownSession
-
-NUMBER = 7
+from tests import fake_session
+from tests.fake_session import NUMBER
 
 
 @check("S7.handler.doubles", exercise="handler", points=2, timeout=20)
@@ -41,36 +42,10 @@ def handler_doubles(ctx: CheckContext) -> Result:
     return Result.ok() if answer == 42 else Result.fail(f"handlers/app.py: handler returned {answer!r}, expected 42")
 
 
-@check("S7.iam.scoped-resources", exercise="iam", points=3)
-def scoped_resources(ctx: CheckContext) -> Result:
-    statements = ctx.data("iam/policy.json")["Statement"]
-    wild = [s for s in statements if s.get("Resource") == "*"]
-    message = f'iam/policy.json: {len(wild)} statement(s) allow Resource "*"' if wild else ""
-    return Result.parts(len(statements) - len(wild), len(statements), message)
-
-
-@check("S7.iam.version", exercise="iam", points=2)
-def version(ctx: CheckContext) -> Result:
-    if ctx.data("iam/policy.json").get("Version") == "2012-10-17":
-        return Result.ok()
-    return Result.fail("iam/policy.json: Version is not 2012-10-17")
-
-
-@check("S7.kms.encrypted", exercise="kms", points=4, visibility="after_due_date")
-def encrypted(ctx: CheckContext) -> Result:
-    if ctx.data("kms/queue.yaml").get("encrypted") is True:
-        return Result.ok()
-    return Result.fail("kms/queue.yaml: the queue is not encrypted")
-
-
-WORDS = {
-    "S7.handler.doubles": Words("Handler doubles its input", "What does the event carry, and what must come back?"),
-    "S7.iam.scoped-resources": Words("Policy names its resources", "Which ARNs does the function touch?"),
-    "S7.iam.version": Words("Policy has the current language version", "Which Version string do AWS examples use?"),
-    "S7.kms.encrypted": Words("Queue is encrypted", "What does SSE-KMS need on the queue?"),
-}
+WORDS = {**fake_session.WORDS,
+         "S7.handler.doubles": Words("Handler doubles its input", "What does the event carry, and what must come back?")}
 SESSION = Session.build(NUMBER, "IAM identity policies: enforced (fake session)",
-                        [handler_doubles, scoped_resources, version, encrypted], WORDS)
+                        [handler_doubles, fake_session.scoped_resources, fake_session.version, fake_session.encrypted], WORDS)
 MAX_SCORE = 11
 
 
