@@ -1,9 +1,10 @@
 """One pass over a lab folder for exercises 3a-3c, shared by all their checks.
 
 Opening a sandbox costs about half a second, so the first check that needs a verdict computes all
-of them (events, hidden tests, mutation: in one sandbox, or in two forked processes with a sandbox
-each when the run started that as background work) and caches them under a fingerprint of the lab files they read; the other checks of the run (and a re-run with unchanged files, in ``tourlab watch``) only read
-the cache. A check selected alone with ``-k`` still gets a correct verdict.
+of them (events, hidden tests, mutation) and caches them under a fingerprint of the lab files they
+read; the other checks of the run (and a re-run with unchanged files, in ``tourlab watch``) only read
+the cache. In process that is one sandbox; as a run's background work, two forked processes share
+one (:func:`in_two_processes`). A check selected alone with ``-k`` still gets a correct verdict.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from checks import background
 from checks.lab import LabFileError
 from checks.session3 import events as ev
 from checks.session3 import hidden, mutation
@@ -82,8 +84,6 @@ def in_two_processes(ctx: Any) -> Verdicts:
     while this one grades 3a and 3b. Were that child's result lost, 3c is graded here afterwards:
     the verdicts never depend on forking.
     """
-    from checks import background
-
     with _reference_sandbox() as (sandbox, reference):
         tests = background.Job.start(lambda: _tests(ctx, sandbox, reference, Verdicts()))
         result = _events_and_handlers(ctx, sandbox, Verdicts())
