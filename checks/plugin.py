@@ -12,6 +12,7 @@ it twice. Run state lives in ``config.stash``:
 from __future__ import annotations
 
 import gc
+import os
 import time
 from collections.abc import Generator
 from pathlib import Path
@@ -89,7 +90,19 @@ def pytest_configure(config: pytest.Config) -> None:
     if aws_endpoint(config):
         _check_aws_endpoint(str(aws_endpoint(config)))
     if labs:
+        _summary_only(config)
         gc.freeze()  # see pytest_collection_finish
+
+
+def _summary_only(config: pytest.Config) -> None:
+    """A lab run prints the progress summary (with the next failure's message and hint) and the
+    report path, not pytest's section per failed check and its list of them: the report has every
+    check. ``--tb=...`` or ``-r...`` on the command line (or in PYTEST_ADDOPTS) bring them back."""
+    given = [*config.invocation_params.args, *os.environ.get("PYTEST_ADDOPTS", "").split()]
+    if not any(arg.startswith("--tb") for arg in given):
+        config.option.tbstyle = "no"
+    if not any(arg.startswith("-r") and not arg.startswith("--") for arg in given):
+        config.option.reportchars = ""
 
 
 def _check_aws_endpoint(url: str) -> None:
@@ -213,6 +226,11 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
         previous = config.stash[PREVIOUS_KEY].get(lab.lab)
         for line in summary_lines(lab, report_path, previous):
             terminalreporter.write_line(line)
+    if config.option.tbstyle == "no":  # see _summary_only: what has no check record still gets said
+        for report in terminalreporter.stats.get("failed", []):
+            if getattr(report, REPORT_ATTR, None) is None:
+                terminalreporter.write_sep("=", f"not graded: {report.nodeid}", red=True)
+                terminalreporter.write_line(report.longreprtext)
 
 
 # --- pytest-html (a dependency, but its hooks stay optional so `-p no:html` still works) -----------

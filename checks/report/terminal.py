@@ -50,12 +50,21 @@ def summary_lines(lab: LabScore, report_path: str | None, previous: tuple[float,
     if nxt is None:
         lines.append("All checks pass. Well done!")
     else:
-        lines += [f"Next: {nxt.check_id}: {nxt.title}", f"  Hint: {nxt.hint}"]
+        lines.append(f"Next: {nxt.check_id}: {nxt.title} ({points(nxt.score, nxt.max_score)} points)")
+        if nxt.message:
+            lines.append(f"  {_shortened(nxt.message)}")
+        lines.append(f"  Hint: {nxt.hint}")
         if nxt.docs:
             lines.append(f"  Docs: {nxt.docs}")
     if report_path:
         lines.append(f"Report: {report_path}")
     return lines
+
+
+def _shortened(message: str, limit: int = 400) -> str:
+    """The first line of a check's message, cut at ``limit`` characters (the report has all of it)."""
+    first = message.splitlines()[0] if message else ""
+    return first if len(first) <= limit and first == message.strip() else first[:limit].rstrip() + " ... (the report has the rest)"
 
 
 def header_lines(lab: str, title: str, session: SessionId, enforcement: str) -> list[str]:

@@ -40,14 +40,24 @@ def test_partial_credit_and_the_next_hint(make_lab, grade) -> None:
     result.stdout.fnmatch_lines([
         "  IAM roles   [[]##############------[]]  3.5/5",
         "  Total       [[]#################---[]]  7.5/9 (83%)",
-        "Next: S7.iam.scoped-resources: Policy names its resources",
+        "Next: S7.iam.scoped-resources: Policy names its resources (1.5/3 points)",
+        '  iam/policy.json: 1 statement(s) allow Resource "*"',
         "  Hint: Which ARNs does the function touch?",
         "  Docs: https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html",
     ])
 
 
+def test_a_lab_run_prints_the_summary_not_a_section_per_failure(make_lab, grade) -> None:
+    """The report has every check; the terminal has the progress, the next failure and the report path."""
+    text = grade(make_lab({"iam/policy.json": WILDCARD_POLICY})).stdout.str()
+    assert "FAILURES" not in text and "short test summary info" not in text
+    assert text.count('iam/policy.json: 1 statement(s) allow Resource "*"') == 1  # in the Next block only
+    assert "Report: " in text
+
+
 def test_failure_text_is_for_the_student_not_a_traceback(make_lab, grade) -> None:
-    result = grade(make_lab({"iam/policy.json": WILDCARD_POLICY}))
+    """Asked for (``--tb``), pytest's section per failed check is the learner's text too."""
+    result = grade(make_lab({"iam/policy.json": WILDCARD_POLICY}), "--tb=short")
     result.stdout.fnmatch_lines([
         "S7.iam.scoped-resources: Policy names its resources (1.5/3 points)",
         '  iam/policy.json: 1 statement(s) allow Resource "*"',
@@ -121,9 +131,9 @@ def test_a_check_that_loops_forever_is_cut_and_reported(make_lab, grade) -> None
 
     result = grade(make_lab(), replace=(hangs,))
     result.assert_outcomes(passed=2, failed=1)
-    result.stdout.fnmatch_lines([
-        "  stopped after 0.3 s: the check did not finish in time. Does a handler loop forever*",
+    result.stdout.fnmatch_lines([  # the summary, then the next failure's message
         "  Total       [[]###########---------[]]  5/9 (56%)",
+        "  stopped after 0.3 s: the check did not finish in time. Does a handler loop forever*",
     ])
 
 
